@@ -356,6 +356,7 @@ class Article(models.Model):
 class ProvenanceActivity(models.TextChoices):
     FIRST_PUBLISHED = "first_published", "first published"
     REPUBLISHED = "republished", "republished"
+    RECEIVED = "received", "received from the rights holder"
     IMPORTED = "imported", "imported"
     CORRECTED = "corrected", "corrected"
     TRANSLATED = "translated", "translated"
