@@ -1,0 +1,37 @@
+"""
+Keeping the fixity record in step with deliberate edits.
+
+A text changed through the application (the admin, a script using the ORM)
+gets a "corrected" provenance record carrying its new SHA-256, so
+verify_fixity reports only changes made behind the application's back.
+"""
+
+from django.db.models import Max
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .fixity import FIXITY_ACTIVITIES
+from .models import Article, ProvenanceActivity, ProvenanceRecord
+
+
+@receiver(post_save, sender=Article, dispatch_uid="articles.record_correction")
+def record_correction(sender, instance: Article, created: bool, raw: bool = False, **kwargs):
+    if created or raw:
+        return
+    records = ProvenanceRecord.objects.filter(article=instance)
+    latest = records.filter(activity__in=FIXITY_ACTIVITIES).exclude(sha256="").order_by("-position").first()
+    if latest is None or latest.sha256 == instance.body_sha256:
+        return
+    user = getattr(instance, "_history_user", None) or getattr(instance, "_changed_by", None)
+    position = (records.aggregate(last=Max("position"))["last"] or 0) + 1
+    ProvenanceRecord.objects.create(
+        article=instance,
+        position=position,
+        activity=ProvenanceActivity.CORRECTED,
+        agent=str(user) if user else "",
+        date=timezone.localdate(),
+        sha256=instance.body_sha256,
+        note="Text changed in the archive.",
+        recorded_by=user if getattr(user, "pk", None) else None,
+    )
