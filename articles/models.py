@@ -9,7 +9,7 @@ covers it. Every public path starts from that method.
 import hashlib
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
@@ -26,6 +26,15 @@ from register.text import unique_slug
 
 def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def acting_user():
+    """
+    The user of the admin request being served, if any. Commands and scripts
+    run without one; they answer for themselves.
+    """
+    request = getattr(HistoricalRecords.context, "request", None)
+    return getattr(request, "user", None)
 
 
 class Publication(models.Model):
@@ -156,6 +165,18 @@ class RepublicationPermission(models.Model):
         target = self.article or self.publication
         return f"{self.get_scope_display()} permission from {self.rights_holder} for {target}"
 
+    def save(self, *args, **kwargs):
+        user = acting_user()
+        if user is not None and not user.has_perm("articles.revoke_republicationpermission"):
+            raise PermissionDenied("Only publishers record, change or revoke republication permissions.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        user = acting_user()
+        if user is not None and not user.has_perm("articles.revoke_republicationpermission"):
+            raise PermissionDenied("Only publishers delete republication permissions.")
+        return super().delete(*args, **kwargs)
+
     def is_valid(self, at=None) -> bool:
         at = at or timezone.now()
         today = timezone.localdate(at)
@@ -225,6 +246,8 @@ class ArticleQuerySet(models.QuerySet):
 class TaggedArticle(TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tag_links")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "article tag"
@@ -311,6 +334,12 @@ class Article(models.Model):
         if not self.slug:
             self.slug = unique_slug(Article, self.title, instance_pk=self.pk, max_length=120)
         self.dated = self.original_date or self.period_end or self.dated or timezone.localdate()
+        self._guard_status_change()
+        if not self._state.adding:
+            # The editing form compares this with the version it was opened at.
+            self.version = (self.version or 0) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -344,6 +373,32 @@ class Article(models.Model):
         if self.pk is None or not RepublicationPermission.objects.covering(self).valid().exists():
             missing.append("republication permission")
         return missing
+
+    def _guard_status_change(self):
+        """
+        Publishing and withdrawing are the publishers' decisions, and nothing is
+        published without a permission in force: checked here as well as in
+        articles.workflow so that no form, inline, list edit or crafted request
+        gets around it.
+        """
+        stored = None
+        if not self._state.adding:
+            stored = Article.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if stored == self.status:
+            return
+        public_states = {Status.PUBLISHED, Status.WITHDRAWN}
+        if self.status not in public_states and stored not in public_states:
+            return
+        user = acting_user()
+        if user is not None and not user.has_perm("articles.publish_article"):
+            raise PermissionDenied("Only publishers can publish or withdraw an article.")
+        # A new row cannot have its own permission yet: importers check theirs.
+        if self.status == Status.PUBLISHED and stored is not None and self.current_permission() is None:
+            raise ValidationError(
+                "“%(title)s” cannot be published: no valid republication permission covers it.",
+                code="no_permission",
+                params={"title": self.title},
+            )
 
     def current_permission(self, at=None):
         """The permission readers are shown: the article's own before a standing one, full text first."""
@@ -385,6 +440,8 @@ class ProvenanceRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "provenance record"
         ordering = ["article", "position"]
@@ -405,6 +462,8 @@ class ArticleActor(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="article_links")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "actor mention"
         constraints = [models.UniqueConstraint(fields=["article", "actor"], name="article_actor_unique")]
@@ -418,6 +477,8 @@ class ArticlePlace(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="place_links")
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="article_links")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "place mention"
@@ -438,6 +499,8 @@ class ArticleEvent(models.Model):
         null=True, blank=True, help_text="The number of the paragraph the excerpt is in, from 1."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "event report"

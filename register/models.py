@@ -50,9 +50,34 @@ class Tag(TagBase):
         return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
+class TagAlias(models.Model):
+    """Another spelling of a tag, kept when duplicates are merged."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=100)
+    name_key = models.CharField(max_length=100, editable=False, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "tag alias"
+        verbose_name_plural = "tag aliases"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tag", "name"], name="tag_alias_unique")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
 class TaggedEvent(TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="event_links")
     content_object = models.ForeignKey("Event", on_delete=models.CASCADE, related_name="tag_links")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "event tag"
@@ -131,6 +156,8 @@ class ActorAlias(models.Model):
     language = models.CharField(max_length=12, blank=True, help_text="BCP 47 code, e.g. ar, ar-Latn.")
     note = models.CharField(max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "actor alias"
         verbose_name_plural = "actor aliases"
@@ -157,6 +184,8 @@ class Affiliation(models.Model):
     end_date = models.DateField(null=True, blank=True)
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.YEAR)
     note = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["actor", "start_date"]
@@ -267,6 +296,8 @@ class PlaceAlias(models.Model):
     name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
     language = models.CharField(max_length=12, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "place alias"
@@ -481,6 +512,8 @@ class EventParticipant(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
     side = models.CharField(max_length=15, choices=ParticipantSide.choices, default=ParticipantSide.ACTOR_1)
     role = models.CharField(max_length=15, choices=ParticipantRole.choices, default=ParticipantRole.PARTICIPANT)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "side", "actor__name"]
