@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -418,7 +419,9 @@ def parse_article_file(path: str, data: bytes) -> ParsedFile:
             front = tomllib.loads(front_text)
         except tomllib.TOMLDecodeError as exc:
             match = re.search(r"line (\d+)", str(exc))
-            line = int(match.group(1)) + 1 if match else 1
+            # tomllib counts from the line after the opening fence; "end of
+            # document" means the closing fence.
+            line = int(match.group(1)) + 1 if match else closing + 1
             reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
             raise ImportFailed([Problem(path, line, f"front matter is not valid TOML: {reason}")]) from None
         first_body_line = closing + 2
@@ -920,7 +923,7 @@ def load_register(*, path: str, user: AbstractBaseUser | None = None) -> Registe
                     value = entry.get(key)
                     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
                         raise Invalid(f"{key} must be a number of decimal degrees")
-                    setattr(obj, key, None if value is None else round(value, 5))
+                    setattr(obj, key, None if value is None else Decimal(str(round(value, 5))))
                 obj.geo_precision = read_choice(entry, "geo_precision", GeoPrecision, GeoPrecision.EXACT)
                 obj.description = read_text(entry, "description")
                 obj.full_clean(validate_unique=False, exclude=["slug", "name_key"])

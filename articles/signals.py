@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from .fixity import FIXITY_ACTIVITIES
 from .models import Article, ProvenanceActivity, ProvenanceRecord
@@ -23,7 +24,10 @@ def record_correction(sender, instance: Article, created: bool, raw: bool = Fals
     latest = records.filter(activity__in=FIXITY_ACTIVITIES).exclude(sha256="").order_by("-position").first()
     if latest is None or latest.sha256 == instance.body_sha256:
         return
-    user = getattr(instance, "_history_user", None) or getattr(instance, "_changed_by", None)
+    user = getattr(instance, "_history_user", None)
+    request = getattr(HistoricalRecords.context, "request", None)
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user
     position = (records.aggregate(last=Max("position"))["last"] or 0) + 1
     ProvenanceRecord.objects.create(
         article=instance,
