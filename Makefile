@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint format sample clean
+.PHONY: install run test lint format sample backup restore clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,19 @@ format: install
 sample: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_sample
+
+# A JSON backup that loads into either database; on PostgreSQL a pg_dump beside it.
+backup: install
+	$(BIN)/python manage.py backup_archive --output backups/archive-$$(date -u +%Y%m%dT%H%M%SZ).json.gz
+	@case "$$DATABASE_URL" in postgres*) \
+		pg_dump --format=custom --file=backups/archive-$$(date -u +%Y%m%dT%H%M%SZ).pgdump "$$DATABASE_URL" \
+		&& echo "pg_dump written beside it";; esac
+
+# make restore FILE=backups/archive-....json.gz into a fresh database.
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/archive-<time>.json.gz"; exit 2; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py restore_archive "$(FILE)"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
