@@ -1,18 +1,34 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class SlugConverter:
+    """Slugs as the archive makes them: letters of any script, digits, hyphens, underscores."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(SlugConverter, "uslug")
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("articles/", views.home, name="list"),
-    path("articles/<str:slug>/", views.home, name="detail"),
-    path("events/", views.home, name="event-list"),
-    path("events/<str:slug>/", views.home, name="event-detail"),
-    path("actors/", views.home, name="actor-list"),
-    path("actors/<str:slug>/", views.home, name="actor-detail"),
-    path("places/<str:slug>/", views.home, name="place-detail"),
-    path("tags/", views.home, name="tag-list"),
-    path("tags/<str:slug>/", views.home, name="tag"),
+    path("", views.HomeView.as_view(), name="home"),
+    path("articles/", views.ArticleListView.as_view(), name="list"),
+    path("articles/<uslug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("events/", views.EventListView.as_view(), name="event-list"),
+    path("events/<uslug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
+    path("actors/", views.ActorListView.as_view(), name="actor-list"),
+    path("actors/<uslug:slug>/", views.ActorDetailView.as_view(), name="actor-detail"),
+    path("places/<uslug:slug>/", views.PlaceDetailView.as_view(), name="place-detail"),
+    path("tags/", views.TagListView.as_view(), name="tag-list"),
+    path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("search/", views.search_view, name="search"),
 ]

@@ -1,5 +1,515 @@
-from django.http import HttpResponse
+"""
+The reader site.
+
+Every article a page shows comes from Article.objects.public(), and every
+actor, place, tag and event from the helpers in articles.public that are built
+on it. A register entry with nothing public answers 404, as an unpublished
+article does, so a name only a draft mentions never reaches readers.
+"""
+
+from django import forms
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from register.models import (
+    Actor,
+    ActorAlias,
+    Affiliation,
+    Event,
+    EventParticipant,
+    EventType,
+    Place,
+    PlaceAlias,
+)
+
+from . import public, search, timeline
+from .filters import ArticleFilter, EventFilter
+from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord
+from .rendering import render_body
+
+PAGE_SIZE = settings.ARCHIVE_PAGE_SIZE
+EVENT_PAGE_SIZE = 50
+SECTION_SIZE = 20
+
+FILTER_LABELS = {
+    "tag": "Tag",
+    "actor": "Actor",
+    "place": "Place",
+    "event": "Event",
+    "publication": "Publication",
+    "type": "Event type",
+    "after": "On or after",
+    "before": "On or before",
+    "q": "Words",
+}
 
 
-def home(request, slug=None):
-    return HttpResponse("")
+def listing(articles):
+    return articles.for_listing()
+
+
+def event_listing(events, *extra):
+    return events.select_related("place").only(
+        *extra,
+        "title",
+        "slug",
+        "event_type",
+        "sub_event_type",
+        "start_date",
+        "end_date",
+        "date_precision",
+        "fatalities_low",
+        "fatalities_high",
+        "verification",
+        "place__name",
+        "place__slug",
+    )
+
+
+def public_articles():
+    return Article.objects.public()
+
+
+def public_events():
+    return Event.objects.public()
+
+
+# --------------------------------------------------------------------------
+# Filtered lists
+# --------------------------------------------------------------------------
+
+
+def _chip_value(name, raw, filterset):
+    """How a chip names the value: the item's own name when the value resolved to one."""
+    cleaned = getattr(filterset.form, "cleaned_data", {}).get(name)
+    if name == "tag" and cleaned:
+        for tag in cleaned:
+            if raw in (tag.slug, tag.name) or raw.lower() == tag.name.lower():
+                return tag.name, True
+        return raw, False
+    if name == "type":
+        return dict(EventType.choices).get(raw, raw), raw in EventType.values
+    if name in ("after", "before", "q"):
+        return raw, name not in filterset.form.errors
+    return (str(cleaned), True) if cleaned else (raw, False)
+
+
+def active_filters(request, filterset) -> list[dict]:
+    """One chip per filter value, each with the address of this list without it."""
+    chips = []
+    for name in filterset.filters:
+        values = [value for value in request.GET.getlist(name) if value.strip()]
+        for value in values:
+            remaining = request.GET.copy()
+            remaining.setlist(name, [v for v in values if v != value])
+            remaining.pop("page", None)
+            for key in list(remaining):
+                if not any(v.strip() for v in remaining.getlist(key)):
+                    del remaining[key]
+            label, valid = _chip_value(name, value, filterset)
+            chips.append(
+                {
+                    "name": FILTER_LABELS.get(name, name),
+                    "value": label,
+                    "valid": valid,
+                    "url": f"{request.path}?{remaining.urlencode()}" if remaining else request.path,
+                }
+            )
+    return chips
+
+
+def filter_errors(filterset) -> list[str]:
+    if not filterset.is_bound or filterset.is_valid():
+        return []
+    messages = []
+    for name, errors in filterset.form.errors.items():
+        label = FILTER_LABELS.get(name)
+        messages.extend(f"{label}: {error}" if label else str(error) for error in errors)
+    return messages
+
+
+class PublicFilterView(FilterView):
+    """A FilterView that explains rejected filters and shows their chips."""
+
+    strict = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["chips"] = active_filters(self.request, self.filterset)
+        context["filter_errors"] = filter_errors(self.filterset)
+        context["query"] = self.filterset.form.cleaned_data.get("q", "") if self.filterset.is_valid() else ""
+        context["values"] = {name: self.request.GET.get(name, "") for name in self.filterset.filters}
+        context["tag_values"] = [v for v in self.request.GET.getlist("tag") if v.strip()]
+        return context
+
+
+class ArticleListView(PublicFilterView):
+    filterset_class = ArticleFilter
+    template_name = "articles/article_list.html"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return listing(public_articles())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["query"]:
+            # The body stays out of the listing query; fetch it for this page only.
+            page = list(context["object_list"])
+            bodies = dict(Article.objects.filter(pk__in=[a.pk for a in page]).values_list("pk", "body"))
+            for article in page:
+                article.snippet = search.snippet(bodies.get(article.pk, ""), context["query"])
+            context["object_list"] = page
+        context["event_types"] = EventType.choices
+        context["publications"] = (
+            public_articles()
+            .exclude(publication=None)
+            .order_by()
+            .values_list("publication__slug", "publication__name")
+            .distinct()
+        )
+        return context
+
+
+class EventListView(PublicFilterView):
+    filterset_class = EventFilter
+    template_name = "articles/event_list.html"
+    paginate_by = EVENT_PAGE_SIZE
+
+    def get_queryset(self):
+        return event_listing(public_events()).order_by("-start_date", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not self.filterset.is_bound or self.filterset.is_valid():
+            params = {
+                key: [v for v in self.request.GET.getlist(key) if v.strip()]
+                for key in self.request.GET
+                if key not in ("after", "before", "page")
+            }
+            counts = timeline.month_counts(self.object_list)
+            context["timeline"] = timeline.build(counts, base_url=self.request.path, params=params)
+        context["event_types"] = EventType.choices
+        return context
+
+
+# --------------------------------------------------------------------------
+# Home
+# --------------------------------------------------------------------------
+
+
+class HomeView(TemplateView):
+    template_name = "articles/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["latest"] = listing(public_articles())[:8]
+        context["events"] = event_listing(public_events()).order_by("-start_date", "-id")[:8]
+        context["tags"] = public.public_tags().order_by("-item_count", "name")[:24]
+        context["actors"] = (
+            public.with_public_counts(public.public_actors())
+            .only("name", "slug", "kind")
+            .order_by("-article_count")[:12]
+        )
+        return context
+
+
+# --------------------------------------------------------------------------
+# Articles
+# --------------------------------------------------------------------------
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return (
+            public_articles()
+            .select_related("publication")
+            .prefetch_related(
+                "tags",
+                Prefetch("provenance", ProvenanceRecord.objects.select_related("publication").order_by("position")),
+                Prefetch("actors", Actor.objects.only("name", "slug", "kind").order_by("name")),
+                Prefetch("places", Place.objects.only("name", "slug", "kind").order_by("name")),
+                Prefetch(
+                    "event_links",
+                    ArticleEvent.objects.select_related("event__place").order_by(
+                        "paragraph", "event__start_date", "id"
+                    ),
+                ),
+            )
+        )
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            withdrawn = (
+                Article.objects.withdrawn()
+                .filter(slug=kwargs["slug"])
+                .select_related("publication")
+                .prefetch_related(
+                    Prefetch("provenance", ProvenanceRecord.objects.select_related("publication").order_by("position"))
+                )
+                .first()
+            )
+            if withdrawn is None:
+                raise
+            return render(request, "410.html", {"article": withdrawn}, status=410)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article = self.object
+        links = list(article.event_links.all())
+        permission = article.current_permission()
+        excerpt_only = permission is not None and permission.scope == PermissionScope.EXCERPT
+        paragraphs = article.paragraphs()
+        context.update(
+            permission=permission,
+            excerpt_only=excerpt_only,
+            body=render_body(article, links, paragraphs=paragraphs[:1] if excerpt_only else None),
+            event_links=links,
+            related=self.related(article, links),
+            sha256=article.body_sha256,
+        )
+        return context
+
+    def related(self, article, links):
+        """Other public articles sharing actors or events, those sharing most first."""
+        actor_ids = [actor.pk for actor in article.actors.all()]
+        event_ids = [link.event_id for link in links]
+        if not actor_ids and not event_ids:
+            return []
+        shared_actors = ArticleActor.objects.filter(actor__in=actor_ids)
+        shared_events = ArticleEvent.objects.filter(event__in=event_ids)
+        return (
+            public_articles()
+            .filter(Q(pk__in=shared_actors.values("article")) | Q(pk__in=shared_events.values("article")))
+            .exclude(pk=article.pk)
+            .select_related("publication")
+            .only("title", "slug", "dated", "original_date", "original_date_precision", "publication__name")
+            .annotate(shared=public.count_of(shared_actors, "article") + public.count_of(shared_events, "article"))
+            .order_by("-shared", "-dated", "-id")[:6]
+        )
+
+
+# --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+
+class EventDetailView(DetailView):
+    template_name = "articles/event_detail.html"
+    context_object_name = "event"
+
+    def get_queryset(self):
+        sources = (
+            ArticleEvent.objects.filter(article__in=public.public_article_ids())
+            .select_related("article__publication")
+            .only(
+                "excerpt",
+                "paragraph",
+                "event_id",
+                "article__title",
+                "article__slug",
+                "article__dated",
+                "article__original_date",
+                "article__original_date_precision",
+                "article__publication__name",
+            )
+            .order_by("article__dated", "article__id")
+        )
+        return (
+            public_events()
+            .select_related("place__parent__parent__parent__parent", "parent")
+            .prefetch_related(
+                "tags",
+                Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "role")),
+                Prefetch("article_links", sources, to_attr="sources"),
+                Prefetch(
+                    "sub_events",
+                    event_listing(public_events(), "parent").order_by("start_date", "id"),
+                    to_attr="children",
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = self.object
+        sides: dict[str, list] = {}
+        for participant in event.participants.all():
+            sides.setdefault(participant.get_side_display(), []).append(participant)
+        context["sides"] = sides
+        context["parent"] = (
+            event.parent if event.parent_id and public_events().filter(pk=event.parent_id).exists() else None
+        )
+        context["places"] = [*reversed(event.place.ancestors()), event.place] if event.place else []
+        return context
+
+
+# --------------------------------------------------------------------------
+# Actors and places
+# --------------------------------------------------------------------------
+
+
+class ActorListView(ListView):
+    template_name = "articles/actor_list.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return (
+            public.with_public_counts(public.public_actors())
+            .only("name", "slug", "kind")
+            .prefetch_related(Prefetch("aliases", ActorAlias.objects.only("name", "actor_id")))
+            .order_by("name", "id")
+        )
+
+
+class ActorDetailView(DetailView):
+    template_name = "articles/actor_detail.html"
+    context_object_name = "actor"
+
+    def get_queryset(self):
+        return public.public_actors().prefetch_related(
+            "aliases",
+            Prefetch("affiliations", Affiliation.objects.select_related("organisation").order_by("start_date")),
+            Prefetch("members", Affiliation.objects.select_related("actor").order_by("start_date")),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        actor = self.object
+        related_ids = {a.organisation_id for a in actor.affiliations.all()} | {m.actor_id for m in actor.members.all()}
+        context["linkable"] = set(public.public_actors().filter(pk__in=related_ids).values_list("pk", flat=True))
+        events = public_events().filter(participants__actor=actor)
+        participations = (
+            EventParticipant.objects.filter(actor=actor, event__in=public.public_event_ids())
+            .select_related("event__place")
+            .order_by("side", "role", "-event__start_date", "-event__id")
+        )
+        context["participations"] = participations[:EVENT_PAGE_SIZE]
+        context["event_count"] = participations.count()
+        articles = public_articles().filter(actor_links__actor=actor)
+        context["articles"] = listing(articles)[:SECTION_SIZE]
+        context["article_count"] = articles.count()
+        context["timeline"] = timeline.build(
+            timeline.month_counts(events), base_url=reverse("articles:event-list"), params={"actor": actor.slug}
+        )
+        return context
+
+
+class PlaceDetailView(DetailView):
+    template_name = "articles/place_detail.html"
+    context_object_name = "place"
+
+    def get_queryset(self):
+        return Place.objects.select_related("parent__parent__parent__parent").prefetch_related("aliases")
+
+    def get_object(self, queryset=None):
+        place = super().get_object(queryset)
+        tree = public.place_tree()
+        self.subtree = public.descendant_ids(place.pk, tree)
+        found = set(public.public_places().filter(pk__in=self.subtree).values_list("pk", flat=True))
+        if not found:
+            raise Http404("Nothing public is recorded at this place.")
+        # Children are listed when something public is in them or below them.
+        self.child_ids = [
+            pk for pk, parent in tree.items() if parent == place.pk and found & set(public.descendant_ids(pk, tree))
+        ]
+        return place
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        place = self.object
+        events = public_events().filter(place__in=self.subtree)
+        articles = public_articles().filter(public.articles_in_places(self.subtree))
+        context.update(
+            hierarchy=[*reversed(place.ancestors()), place],
+            children=Place.objects.filter(pk__in=self.child_ids).only("name", "slug", "kind"),
+            events=event_listing(events).order_by("-start_date", "-id")[:EVENT_PAGE_SIZE],
+            event_count=events.count(),
+            articles=listing(articles)[:SECTION_SIZE],
+            article_count=articles.count(),
+            timeline=timeline.build(
+                timeline.month_counts(events), base_url=reverse("articles:event-list"), params={"place": place.slug}
+            ),
+        )
+        return context
+
+
+# --------------------------------------------------------------------------
+# Tags
+# --------------------------------------------------------------------------
+
+
+class TagListView(ListView):
+    template_name = "articles/tag_list.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        return public.public_tags().order_by("name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["peak"] = max((tag.item_count for tag in context["tags"]), default=1)
+        return context
+
+
+class TagDetailView(DetailView):
+    template_name = "articles/tag_detail.html"
+    context_object_name = "tag"
+
+    def get_queryset(self):
+        return public.public_tags()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tag = self.object
+        articles = public_articles().filter(tag_links__tag=tag)
+        events = public_events().filter(tag_links__tag=tag)
+        context.update(
+            articles=listing(articles)[:SECTION_SIZE],
+            events=event_listing(events).order_by("-start_date", "-id")[:EVENT_PAGE_SIZE],
+        )
+        return context
+
+
+# --------------------------------------------------------------------------
+# Search
+# --------------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search the archive", max_length=search.MAX_QUERY_LENGTH, required=False)
+
+
+def search_view(request):
+    form = SearchForm(request.GET or None)
+    context = {"form": form, "query": ""}
+    if form.is_bound and form.is_valid() and search.terms(form.cleaned_data["q"]):
+        query = form.cleaned_data["q"].strip()
+        articles = search.search_articles(public_articles(), query)
+        events = search.search_events(public_events(), query)
+        found_articles = list(listing(articles)[:SECTION_SIZE])
+        bodies = dict(Article.objects.filter(pk__in=[a.pk for a in found_articles]).values_list("pk", "body"))
+        for article in found_articles:
+            article.snippet = search.snippet(bodies.get(article.pk, ""), query)
+        context.update(
+            query=query,
+            actors=search.named(public.public_actors(), ActorAlias, query).prefetch_related("aliases")[:SECTION_SIZE],
+            places=search.named(public.public_places(), PlaceAlias, query).select_related("parent")[:SECTION_SIZE],
+            events=event_listing(events).order_by("-start_date", "-id")[:SECTION_SIZE],
+            event_count=events.count(),
+            articles=found_articles,
+            article_count=articles.count(),
+            tags=public.public_tags().filter(name__icontains=query).order_by("-item_count")[:SECTION_SIZE],
+        )
+    return render(request, "articles/search.html", context)

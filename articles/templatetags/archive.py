@@ -1,0 +1,58 @@
+"""Template helpers for the reader site: dates as precise as their sources, and the timeline."""
+
+import datetime
+
+from django import template
+from django.utils.dateformat import format as date_format
+
+register = template.Library()
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "j F Y")
+
+
+@register.simple_tag
+def precise_date(value, precision="day", end=None) -> str:
+    """
+    A date, or a period, said no more exactly than the source allows:
+    "5 July 2017", "week of 3 July 2017", "July 2017", "2017", "10–16 July 2017".
+    """
+    if not value:
+        return ""
+    if end == value:
+        end = None
+    if precision == "year":
+        return f"{value.year}–{end.year}" if end and end.year != value.year else str(value.year)
+    if precision == "month":
+        start = date_format(value, "F Y")
+        if end and (end.year, end.month) != (value.year, value.month):
+            if end.year == value.year:
+                return f"{date_format(value, 'F')}–{date_format(end, 'F Y')}"
+            return f"{start} – {date_format(end, 'F Y')}"
+        return start
+    if precision == "week":
+        text = f"week of {_day(value)}"
+        return f"{text} to {_day(end)}" if end and end - value > datetime.timedelta(days=6) else text
+    if not end:
+        return _day(value)
+    if (end.year, end.month) == (value.year, value.month):
+        return f"{value.day}–{_day(end)}"
+    if end.year == value.year:
+        return f"{date_format(value, 'j F')} – {_day(end)}"
+    return f"{_day(value)} – {_day(end)}"
+
+
+@register.inclusion_tag("articles/_timeline.html")
+def timeline_svg(timeline, caption="Events per month"):
+    return {"timeline": timeline, "caption": caption}
+
+
+@register.filter
+def cloud_size(count, peak) -> int:
+    """A tag's step in the cloud, 1 to 5, by its share of the most used tag."""
+    try:
+        share = int(count) / max(int(peak), 1)
+    except (TypeError, ValueError):
+        return 1
+    return 1 + min(4, int(share * 5))
