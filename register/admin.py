@@ -1,1 +1,386 @@
-# Register your models here.
+"""
+The register in the admin: actors, places, events and tags, with their
+aliases, affiliations and participants, and a merge action for duplicates.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from simple_history.admin import SimpleHistoryAdmin
+from taggit.models import Tag as GenericTag
+
+from articles.admin import action_form_response, count_of
+from articles.models import ArticleEvent
+
+from . import merging
+from .models import (
+    Actor,
+    ActorAlias,
+    Affiliation,
+    Event,
+    EventParticipant,
+    Place,
+    PlaceAlias,
+    Tag,
+    TagAlias,
+    TaggedEvent,
+)
+from .text import normalize_name
+
+# The archive tags with its own Tag model; taggit's generic one holds nothing.
+if admin.site.is_registered(GenericTag):
+    admin.site.unregister(GenericTag)
+
+
+class NameKeySearchMixin:
+    """Search also by the normalised name, so "Serraj" finds al-Sarraj, in lists and autocompletes alike."""
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = normalize_name(search_term)
+        if key:
+            spelled = queryset.filter(Q(name_key__contains=key) | Q(aliases__name_key__contains=key))
+            results = results | spelled
+            may_have_duplicates = True
+        return results, may_have_duplicates
+
+
+class MergeForm(forms.Form):
+    into = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Keep")
+
+    def __init__(self, *args, objects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].choices = [(obj.pk, str(obj)) for obj in objects]
+
+
+class MergeMixin:
+    """A merge action: the chosen record is kept; the others' links and names move to it."""
+
+    merge_function = None
+
+    @admin.action(description="Merge the selected duplicates…", permissions=["change", "delete"])
+    def merge(self, request, queryset):
+        objects = list(queryset)
+        form = MergeForm(request.POST if "post" in request.POST else None, objects=objects)
+        if len(objects) < 2:
+            self.message_user(request, "Select at least two records to merge.", messages.WARNING)
+            return None
+        if form.is_bound and form.is_valid():
+            into = next(obj for obj in objects if obj.pk == form.cleaned_data["into"])
+            duplicates = [obj for obj in objects if obj.pk != into.pk]
+            names = ", ".join(str(obj) for obj in duplicates)
+            try:
+                type(self).merge_function(into=into, duplicates=duplicates, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"Merged {names} into {into}; their names are kept as aliases.")
+            return None
+        return action_form_response(
+            self,
+            request,
+            queryset,
+            action="merge",
+            form=form,
+            title=f"Merge {self.model._meta.verbose_name_plural}",
+            intro="Every link of the others moves to the one you keep, and their names become its aliases. "
+            "The others are then deleted.",
+            submit_label="Merge",
+        )
+
+
+# --------------------------------------------------------------------------
+# Actors
+# --------------------------------------------------------------------------
+
+
+class ActorAliasInline(admin.TabularInline):
+    model = ActorAlias
+    extra = 1
+    fields = ("name", "language", "note")
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    fk_name = "actor"
+    extra = 0
+    autocomplete_fields = ("organisation",)
+    fields = ("organisation", "role", "start_date", "end_date", "date_precision", "note")
+    verbose_name_plural = "affiliations (this actor belongs to)"
+
+
+class MemberInline(admin.TabularInline):
+    model = Affiliation
+    fk_name = "organisation"
+    extra = 0
+    autocomplete_fields = ("actor",)
+    fields = ("actor", "role", "start_date", "end_date", "date_precision", "note")
+    verbose_name = "member"
+    verbose_name_plural = "members (belong to this actor)"
+
+
+@admin.register(Actor)
+class ActorAdmin(NameKeySearchMixin, MergeMixin, SimpleHistoryAdmin):
+    list_display = ("name", "kind", "alias_list", "article_count", "event_count")
+    list_filter = ("kind",)
+    search_fields = ("name", "slug", "aliases__name")
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "description")}),
+        ("Naming", {"fields": ("naming_note",)}),
+        ("External identifiers", {"classes": ("collapse",), "fields": ("external_ids",)}),
+    )
+    inlines = (ActorAliasInline, AffiliationInline, MemberInline)
+    actions = ("merge",)
+    merge_function = merging.merge_actors
+
+    def get_queryset(self, request):
+        from articles.models import ArticleActor
+
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("aliases")
+            .annotate(article_count=count_of(ArticleActor, "actor"), event_count=count_of(EventParticipant, "actor"))
+        )
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return ", ".join(alias.name for alias in obj.aliases.all())
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description="events", ordering="event_count")
+    def event_count(self, obj):
+        return obj.event_count
+
+
+@admin.register(ActorAlias)
+class ActorAliasAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "actor", "language", "note")
+    list_select_related = ("actor",)
+    search_fields = ("name", "actor__name")
+    autocomplete_fields = ("actor",)
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(SimpleHistoryAdmin):
+    list_display = ("actor", "organisation", "role", "start_date", "end_date")
+    list_select_related = ("actor", "organisation")
+    search_fields = ("actor__name", "organisation__name", "role")
+    autocomplete_fields = ("actor", "organisation")
+
+
+# --------------------------------------------------------------------------
+# Places
+# --------------------------------------------------------------------------
+
+
+class PlaceAliasInline(admin.TabularInline):
+    model = PlaceAlias
+    extra = 1
+    fields = ("name", "language")
+
+
+@admin.register(Place)
+class PlaceAdmin(NameKeySearchMixin, MergeMixin, SimpleHistoryAdmin):
+    list_display = ("name", "kind", "parent", "alias_list", "latitude", "longitude", "article_count")
+    list_filter = ("kind", "geo_precision")
+    list_select_related = ("parent",)
+    search_fields = ("name", "slug", "aliases__name")
+    autocomplete_fields = ("parent",)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "parent", "description")}),
+        ("Coordinates", {"fields": (("latitude", "longitude"), "geo_precision")}),
+    )
+    inlines = (PlaceAliasInline,)
+    actions = ("merge",)
+    merge_function = merging.merge_places
+
+    def get_queryset(self, request):
+        from articles.models import ArticlePlace
+
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("aliases")
+            .annotate(article_count=count_of(ArticlePlace, "place"))
+        )
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return ", ".join(alias.name for alias in obj.aliases.all())
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+
+@admin.register(PlaceAlias)
+class PlaceAliasAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "place", "language")
+    list_select_related = ("place",)
+    search_fields = ("name", "place__name")
+    autocomplete_fields = ("place",)
+
+
+# --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+
+class EventAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        # The database constraints say the same; here the editor is told which field to fix.
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date is before the start date.")
+        low, high = cleaned.get("fatalities_low"), cleaned.get("fatalities_high")
+        if low is not None and high is not None and low > high:
+            self.add_error("fatalities_high", "The highest figure is below the lowest one.")
+        event_type, sub_type = cleaned.get("event_type"), cleaned.get("sub_event_type")
+        if event_type and sub_type:
+            from .models import SUB_TYPES_BY_TYPE
+
+            if sub_type not in SUB_TYPES_BY_TYPE.get(event_type, ()):
+                self.add_error("sub_event_type", "This sub-type does not belong to the type chosen.")
+        parent = cleaned.get("parent")
+        if parent is not None and self.instance.pk and parent.pk == self.instance.pk:
+            self.add_error("parent", "An event cannot be part of itself.")
+        return cleaned
+
+
+class ParticipantInline(admin.TabularInline):
+    model = EventParticipant
+    extra = 1
+    autocomplete_fields = ("actor",)
+    fields = ("actor", "side", "role")
+
+
+class SourceArticleInline(admin.StackedInline):
+    model = ArticleEvent
+    fk_name = "event"
+    extra = 0
+    autocomplete_fields = ("article",)
+    fields = (("article", "paragraph"), "excerpt")
+    verbose_name = "source article"
+    verbose_name_plural = "source articles, with the passage that reports the event"
+
+
+class EventTagInline(admin.TabularInline):
+    model = TaggedEvent
+    fk_name = "content_object"
+    extra = 0
+    autocomplete_fields = ("tag",)
+    verbose_name = "tag"
+    verbose_name_plural = "tags"
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    form = EventAdminForm
+    list_display = (
+        "title",
+        "event_type",
+        "sub_event_type",
+        "start_date",
+        "end_date",
+        "date_precision",
+        "place",
+        "fatalities",
+        "verification",
+        "article_count",
+    )
+    list_filter = ("event_type", "verification", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("place",)
+    search_fields = ("title", "slug", "description", "place__name", "participants__actor__name")
+    date_hierarchy = "start_date"
+    autocomplete_fields = ("place", "parent")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", ("event_type", "sub_event_type"), "place", "parent")}),
+        ("When", {"fields": (("start_date", "end_date"), "date_precision")}),
+        ("Figures and grading", {"fields": (("fatalities_low", "fatalities_high"), "verification")}),
+        ("Description", {"fields": ("description", "notes")}),
+    )
+    inlines = (ParticipantInline, SourceArticleInline, EventTagInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=count_of(ArticleEvent, "event"))
+
+    @admin.display(description="fatalities", ordering="fatalities_high")
+    def fatalities(self, obj):
+        return obj.fatalities_display
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+
+@admin.register(EventParticipant)
+class EventParticipantAdmin(SimpleHistoryAdmin):
+    list_display = ("event", "actor", "side", "role")
+    list_filter = ("side", "role")
+    list_select_related = ("event", "actor")
+    search_fields = ("event__title", "actor__name")
+    autocomplete_fields = ("event", "actor")
+
+
+# --------------------------------------------------------------------------
+# Tags
+# --------------------------------------------------------------------------
+
+
+class TagAliasInline(admin.TabularInline):
+    model = TagAlias
+    extra = 0
+    fields = ("name",)
+
+
+@admin.register(Tag)
+class TagAdmin(MergeMixin, admin.ModelAdmin):
+    list_display = ("name", "slug", "alias_list", "article_count", "event_count")
+    search_fields = ("name", "slug", "aliases__name")
+    inlines = (TagAliasInline,)
+    actions = ("merge",)
+    merge_function = merging.merge_tags
+
+    def get_queryset(self, request):
+        from articles.models import TaggedArticle
+
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("aliases")
+            .annotate(article_count=count_of(TaggedArticle, "tag"), event_count=count_of(TaggedEvent, "tag"))
+        )
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return ", ".join(alias.name for alias in obj.aliases.all())
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description="events", ordering="event_count")
+    def event_count(self, obj):
+        return obj.event_count
+
+
+@admin.register(TagAlias)
+class TagAliasAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "tag")
+    list_select_related = ("tag",)
+    search_fields = ("name", "tag__name")
+    autocomplete_fields = ("tag",)
+
+
+@admin.register(TaggedEvent)
+class TaggedEventAdmin(SimpleHistoryAdmin):
+    list_display = ("content_object", "tag")
+    list_select_related = True
+    search_fields = ("content_object__title", "tag__name")
+    autocomplete_fields = ("content_object", "tag")
