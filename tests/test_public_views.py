@@ -806,3 +806,54 @@ def test_query_counts_do_not_grow_with_the_archive(client, django_assert_max_num
             client.get(url)
         assert len(captured) == small[url], url
     assert more["articles"]
+
+
+# --------------------------------------------------------------------------
+# The sample archive, by links alone
+# --------------------------------------------------------------------------
+
+
+def links_to(page, prefix):
+    import re
+
+    return [href for href in re.findall(r'href="([^"#?]+)"', page) if href.startswith(prefix) and href != prefix]
+
+
+def test_sample_archive_home_to_tag_to_article_to_event_to_actor_to_another_article(client, sample_archive):
+    home = client.get(reverse("articles:home")).content.decode()
+    for tag_url in links_to(home, "/tags/"):
+        tag_page = client.get(tag_url)
+        assert tag_page.status_code == 200
+        for article_url in links_to(tag_page.content.decode(), "/articles/"):
+            article_page = client.get(article_url).content.decode()
+            for event_url in links_to(article_page, "/events/"):
+                event_page = client.get(event_url).content.decode()
+                for actor_url in links_to(event_page, "/actors/"):
+                    actor_page = client.get(actor_url).content.decode()
+                    others = [url for url in links_to(actor_page, "/articles/") if url != article_url]
+                    if others:
+                        assert client.get(others[0]).status_code == 200
+                        return
+    pytest.fail("no path home → tag → article → event → actor → another article")
+
+
+def test_sample_archive_pages_never_show_drafts(client, sample_archive):
+    from articles.models import Article
+
+    hidden = Article.objects.exclude(pk__in=Article.objects.public())
+    assert hidden.exists()
+    for url in (reverse("articles:home"), reverse("articles:list"), reverse("articles:tag-list")):
+        page = client.get(url).content.decode()
+        for article in hidden:
+            assert article.get_absolute_url() not in page
+    for article in hidden:
+        assert client.get(article.get_absolute_url()).status_code in (404, 410)
+
+
+def test_sample_archive_alias_search_finds_the_same_articles_whatever_the_spelling(client, sample_archive):
+    found = {}
+    for spelling in ("Sarraj", "Serraj", "al-Sarraj", "Fayez al-Serraj"):
+        response = client.get(reverse("articles:search"), {"q": spelling})
+        found[spelling] = {a.slug for a in response.context["articles"]}
+    assert found["Sarraj"]
+    assert all(slugs == found["Sarraj"] for slugs in found.values())
