@@ -13,12 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from register.models import Actor, Place
@@ -507,8 +506,9 @@ class ArticleAdmin(SimpleHistoryAdmin):
         return _link_suggestion(self, request, object_id)
 
 
-@require_POST
 def _link_suggestion(modeladmin, request, object_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     article = get_object_or_404(Article, pk=unquote(object_id))
     if not modeladmin.has_change_permission(request, article):
         raise PermissionDenied

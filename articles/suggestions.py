@@ -24,9 +24,10 @@ from register.text import normalize_name
 from .models import Article
 
 _WORD = re.compile(r"[\w\u0300-\u036f\u064b-\u065f]+")
-# What may stand between the words of one name: spaces, a line break, hyphens, apostrophes.
-_JOINER = re.compile(r"[ \t]*\n?[ \t]*|[ \t]*[-‐'’][ \t]*")
+# What may stand between the words of one name: spaces, a line break, hyphens, apostrophes, brackets.
+_JOINER = re.compile(r"[ \t]*\n?[ \t]*|[ \t]*[-‐'’()][ \t]*|\.[ \t]?")
 _ACRONYM = re.compile(r"[A-Z0-9&.\-]+")
+_POSSESSIVE_END = re.compile(r"['’]s$")
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
@@ -131,6 +132,7 @@ class Mention:
     kind: str  # "actor", "place", "candidate" or "date"
     label: str
     linked: bool = False
+    targets: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -218,7 +220,10 @@ class NameIndex:
                     self.longest = max(self.longest, len(_WORD.findall(name)))
 
     def find(self, text: str) -> list[tuple[int, int, list[tuple[str, int, str]]]]:
-        """Whole-word spans of `text` that spell a known name, longest first, left to right."""
+        """
+        Every whole-word span of `text` that spells a known name, nested ones
+        included: "UN-backed Government of National Accord" names the UN too.
+        """
         tokens = [(m.start(), m.end()) for m in _WORD.finditer(text)]
         # run_end[i]: the last token a name starting at token i may reach without crossing punctuation.
         run_end = list(range(len(tokens)))
@@ -227,28 +232,52 @@ class NameIndex:
                 run_end[i] = run_end[i + 1]
         # A name may be written with an article its register spelling lacks ("al-Sarraj" for "Sarraj").
         widest = self.longest + 2
-        found, i = [], 0
-        while i < len(tokens):
-            hit = None
-            for j in range(min(run_end[i], i + widest - 1), i - 1, -1):
+        found = []
+        for i in range(len(tokens)):
+            for j in range(i, min(run_end[i], i + widest - 1) + 1):
                 span = text[tokens[i][0] : tokens[j][1]]
                 entries = self.keys.get(normalize_name(span))
                 if entries:
                     entries = [entry for entry in entries if _spelled_alike(entry[2], span)]
                 if entries:
-                    hit = (tokens[i][0], tokens[j][1], entries)
-                    i = j + 1
-                    break
-            if hit:
-                found.append(hit)
-            else:
-                i += 1
-        return found
+                    end = tokens[j][1]
+                    if text[end : end + 1] == "." and any(entry[2].endswith(".") for entry in entries):
+                        end += 1
+                    found.append((tokens[i][0], end, entries))
+        return _without_repeats(found)
+
+
+def _without_repeats(found):
+    """Drop a name found inside a longer span naming the same record ("Sarraj" in "Fayez al-Sarraj")."""
+    kept = []
+    for start, end, entries in found:
+        inner = [
+            entry
+            for entry in entries
+            if not any(
+                s <= start and end <= e and (s, e) != (start, end) and any(o[:2] == entry[:2] for o in outer)
+                for s, e, outer in found
+            )
+        ]
+        if inner:
+            kept.append((start, end, inner))
+    return kept
+
+
+def outermost(spans):
+    """The spans not inside a longer one, left to right: what the body highlights."""
+    chosen, reached = [], -1
+    for span in sorted(spans, key=lambda item: (item[0], -item[1])):
+        if span[0] >= reached:
+            chosen.append(span)
+            reached = span[1]
+    return chosen
 
 
 def _spelled_alike(name: str, span: str) -> bool:
     # An acronym ("US", "UN", "GNA") is found only in capitals, so the word "us" is not the United States.
     if len(name) <= 5 and _ACRONYM.fullmatch(name) and name.upper() == name:
+        span = _POSSESSIVE_END.sub("", span)
         return span.upper() == span
     return True
 
@@ -301,9 +330,9 @@ def find_candidates(text: str, taken: list[tuple[int, int]], known_keys) -> list
     for m in _CANDIDATE.finditer(text):
         words = list(re.finditer(r"\S+", m.group(0)))
         # Trim words that open a sentence or name a day or month.
-        while words and words[0].group(0) in _NOT_NAMES:
+        while words and (words[0].group(0) in _NOT_NAMES or words[0].group(0).islower()):
             words.pop(0)
-        while words and words[-1].group(0) in _NOT_NAMES:
+        while words and (words[-1].group(0) in _NOT_NAMES or words[-1].group(0).islower()):
             words.pop()
         if len(words) < 2:
             continue
@@ -329,7 +358,9 @@ def suggest(article: Article, index: NameIndex | None = None) -> Suggestions:
     texts = [(article.title, False), (article.standfirst, False), (body, True)]
     spans_in_body: list[tuple[int, int]] = []
     for text, is_body in texts:
-        for start, end, entries in index.find(text):
+        found = index.find(text)
+        shown = {(start, end) for start, end, _ in outermost(found)} if is_body else set()
+        for start, end, entries in found:
             spelled = text[start:end]
             for kind, pk, _name in entries:
                 key = (kind, pk)
@@ -341,8 +372,10 @@ def suggest(article: Article, index: NameIndex | None = None) -> Suggestions:
                     match.variants.append(spelled)
             if is_body:
                 spans_in_body.append((start, end))
+            if (start, end) in shown:
                 all_linked = all(pk in linked[kind] for kind, pk, _ in entries)
-                mentions.append(Mention(start, end, spelled, entries[0][0], "", linked=all_linked))
+                targets = [(kind, pk) for kind, pk, _ in entries]
+                mentions.append(Mention(start, end, spelled, entries[0][0], "", all_linked, targets))
 
     objects = {
         "actor": Actor.objects.in_bulk([pk for kind, pk in matches if kind == "actor"]),
@@ -351,9 +384,9 @@ def suggest(article: Article, index: NameIndex | None = None) -> Suggestions:
     for (kind, pk), match in matches.items():
         match.obj = objects[kind][pk]
     for mention in mentions:
-        names = [str(m.obj) for (kind, _), m in matches.items() if mention.text in m.variants and kind == mention.kind]
+        names = [f"{kind} {matches[kind, pk].obj}" for kind, pk in mention.targets]
         state = "linked" if mention.linked else "not linked yet"
-        mention.label = f"{mention.kind}: {', '.join(names)} ({state})"
+        mention.label = f"{', '.join(names)} ({state})"
 
     candidates: dict[str, Candidate] = {}
     for start, end, name in find_candidates(body, spans_in_body, index.keys):
