@@ -30,6 +30,7 @@ ARTICLE_VECTOR = (
     + SearchVector("body", weight="C", config=SEARCH_CONFIG)
 )
 
+_NEGATED = re.compile(r"(?:^|\s)-\S+")
 _WORD = re.compile(r"\w[\w'’-]*\w|\w", re.UNICODE)
 
 
@@ -99,8 +100,14 @@ def search_articles(articles: QuerySet, query: str, *, rank: bool = True) -> Que
     by_name = _linked_to_names(query, ArticleActor.objects.all(), ArticlePlace.objects.all(), "article")
     if uses_full_text():
         search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        articles = articles.annotate(search_rank=SearchRank(ARTICLE_VECTOR, search_query))
-        matched = articles.filter(Q(search_rank__gt=0) | by_name)
+        # The @@ match runs in a subquery of its own, where the GIN index of migration 0003 serves it.
+        by_text = articles.model.objects.annotate(document=ARTICLE_VECTOR).filter(document=search_query)
+        # ts_rank scores a query holding a negation ("ceasefire -Tripoli") near zero for
+        # every row, so rank by the words the reader wants and match by the whole query.
+        wanted = _NEGATED.sub(" ", query).strip() or query
+        rank_query = SearchQuery(wanted, search_type="websearch", config=SEARCH_CONFIG)
+        articles = articles.annotate(search_rank=SearchRank(ARTICLE_VECTOR, rank_query))
+        matched = articles.filter(Q(pk__in=by_text.values("pk")) | by_name)
         return matched.order_by("-search_rank", "-dated", "-id") if rank else matched
     return articles.filter(_text_condition(query, ("title", "standfirst", "body")) | by_name)
 
