@@ -191,3 +191,45 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Data for researchers: the JSON API, its schema, feeds and the sitemap.
+INSTALLED_APPS += [
+    "django.contrib.sitemaps",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+REST_FRAMEWORK = {
+    # Readers only: no sessions or tokens, so nothing to authenticate and no write to allow.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_FILTER_BACKENDS": ["articles.api.backends.ArchiveFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "articles.api.backends.ArchivePagination",
+    "PAGE_SIZE": ARCHIVE_PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Libya reporting archive API",
+    "DESCRIPTION": (
+        "Read-only data of the archive: republished articles with their provenance and permission, "
+        "the events they report, and the actors, places and tags they name. Only what readers may see "
+        "is here; lists take the same filters as the pages of the site."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "register.models.ActorKind",
+        "PlaceKindEnum": "register.models.PlaceKind",
+        "DatePrecisionEnum": "register.models.DatePrecision",
+    },
+}

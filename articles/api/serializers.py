@@ -1,0 +1,385 @@
+"""
+What the API says about each public item.
+
+Serializers read only what the views prefetch: a list page costs the same
+number of queries whatever its length. Links to other items carry the slug,
+the address of the reader's page and the address in the API.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from articles.models import Article, ArticleEvent, PermissionScope, ProvenanceRecord, RepublicationPermission
+from register.models import Actor, ActorAlias, Affiliation, Event, EventParticipant, Place, PlaceAlias, Tag
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class PageUrlField(serializers.Field):
+    """The absolute address of the item's page on the reader site."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        url = value.get_absolute_url()
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+def api_url(view_name: str) -> serializers.HyperlinkedIdentityField:
+    return serializers.HyperlinkedIdentityField(view_name=f"api:{view_name}", lookup_field="slug")
+
+
+def current_permission(article: Article) -> RepublicationPermission | None:
+    """
+    Article.current_permission(), or on a list page the same choice made over
+    the prefetched valid permissions: the article's own before a standing one,
+    full text before excerpt, newest first.
+    """
+    if "_current_permission" not in article.__dict__:
+        if hasattr(article, "valid_permissions"):
+            own = list(article.valid_permissions)
+            standing = list(article.publication.valid_standing) if article.publication_id else []
+            candidates = sorted(
+                [*own, *standing],
+                key=lambda p: (
+                    p.article_id is None,
+                    p.scope != PermissionScope.FULL_TEXT,
+                    -p.granted_on.toordinal(),
+                    -p.pk,
+                ),
+            )
+            article._current_permission = candidates[0] if candidates else None
+        else:
+            article._current_permission = article.current_permission()
+    return article._current_permission
+
+
+# --------------------------------------------------------------------------
+# Links between items
+# --------------------------------------------------------------------------
+
+
+class TagLinkSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("tag-detail")
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "url", "api_url"]
+
+
+class ActorLinkSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("actor-detail")
+
+    class Meta:
+        model = Actor
+        fields = ["slug", "name", "kind", "url", "api_url"]
+
+
+class PlaceLinkSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("place-detail")
+
+    class Meta:
+        model = Place
+        fields = ["slug", "name", "kind", "url", "api_url"]
+
+
+class EventLinkSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("event-detail")
+
+    class Meta:
+        model = Event
+        fields = ["slug", "title", "event_type", "start_date", "url", "api_url"]
+
+
+class ArticleLinkSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("article-detail")
+    publication = serializers.CharField(source="publication.name", default=None, read_only=True)
+
+    class Meta:
+        model = Article
+        fields = ["slug", "title", "publication", "original_date", "original_date_precision", "url", "api_url"]
+
+
+class PlaceInHierarchySerializer(PlaceLinkSerializer):
+    """A place with the chain of places it lies in, the widest first, the place itself last."""
+
+    hierarchy = serializers.SerializerMethodField()
+
+    class Meta(PlaceLinkSerializer.Meta):
+        fields = [*PlaceLinkSerializer.Meta.fields, "latitude", "longitude", "geo_precision", "hierarchy"]
+
+    @extend_schema_field(PlaceLinkSerializer(many=True))
+    def get_hierarchy(self, place):
+        chain = self.context["places"].chain(place.pk)
+        return PlaceLinkSerializer(chain, many=True, context=self.context).data
+
+
+# --------------------------------------------------------------------------
+# Articles
+# --------------------------------------------------------------------------
+
+
+class PublicationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    url = serializers.URLField(help_text="The outlet's own site.")
+
+
+class ProvenanceRecordSerializer(serializers.ModelSerializer):
+    publication = serializers.CharField(source="publication.name", default=None, read_only=True)
+
+    class Meta:
+        model = ProvenanceRecord
+        fields = [
+            "position",
+            "activity",
+            "agent",
+            "publication",
+            "url",
+            "date",
+            "date_precision",
+            "file_name",
+            "sha256",
+            "note",
+            "recorded_at",
+        ]
+
+
+class PermissionSerializer(serializers.ModelSerializer):
+    standing = serializers.SerializerMethodField(help_text="True when a standing agreement covers the publication.")
+
+    class Meta:
+        model = RepublicationPermission
+        fields = ["attribution", "rights_holder", "granted_on", "expires_on", "scope", "standing"]
+
+    def get_standing(self, permission) -> bool:
+        return permission.article_id is None
+
+
+class ReportedEventSerializer(serializers.ModelSerializer):
+    """An event the article reports, with the passage that reports it."""
+
+    event = EventLinkSerializer()
+
+    class Meta:
+        model = ArticleEvent
+        fields = ["event", "excerpt", "paragraph"]
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("article-detail")
+    publication = PublicationSerializer(allow_null=True)
+    tags = TagLinkSerializer(many=True, source="tags.all")
+    permission = serializers.SerializerMethodField()
+    provenance = ProvenanceRecordSerializer(many=True, source="provenance.all")
+    actors = ActorLinkSerializer(many=True, source="actors.all")
+    places = PlaceLinkSerializer(many=True, source="places.all")
+    events = ReportedEventSerializer(many=True, source="event_links.all")
+
+    class Meta:
+        model = Article
+        fields = [
+            "slug",
+            "title",
+            "url",
+            "api_url",
+            "standfirst",
+            "byline",
+            "language",
+            "publication",
+            "original_title",
+            "original_url",
+            "original_date",
+            "original_date_precision",
+            "period_start",
+            "period_end",
+            "dated",
+            "published_at",
+            "permission",
+            "provenance",
+            "tags",
+            "actors",
+            "places",
+            "events",
+        ]
+
+    @extend_schema_field(PermissionSerializer(allow_null=True))
+    def get_permission(self, article):
+        permission = current_permission(article)
+        return PermissionSerializer(permission).data if permission else None
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    body = serializers.SerializerMethodField(
+        help_text="The text, or its first paragraph where only an excerpt is permitted."
+    )
+    excerpt_only = serializers.SerializerMethodField()
+    body_sha256 = serializers.CharField(read_only=True, help_text="SHA-256 of the whole stored text.")
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "body_format", "excerpt_only", "body", "body_sha256"]
+
+    def get_excerpt_only(self, article) -> bool:
+        permission = current_permission(article)
+        return permission is not None and permission.scope == PermissionScope.EXCERPT
+
+    def get_body(self, article) -> str:
+        if self.get_excerpt_only(article):
+            return (article.paragraphs() or [""])[0]
+        return article.body
+
+
+# --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    actor = ActorLinkSerializer()
+
+    class Meta:
+        model = EventParticipant
+        fields = ["actor", "side", "role"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A public article reporting the event, with its passage."""
+
+    article = ArticleLinkSerializer()
+
+    class Meta:
+        model = ArticleEvent
+        fields = ["article", "excerpt", "paragraph"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("event-detail")
+    event_type_label = serializers.CharField(source="get_event_type_display", read_only=True)
+    sub_event_type_label = serializers.CharField(source="get_sub_event_type_display", read_only=True)
+    place = PlaceInHierarchySerializer(allow_null=True)
+    participants = ParticipantSerializer(many=True, source="participants.all")
+    parent = serializers.SerializerMethodField(help_text="The wider event this one is part of, when it is public.")
+    tags = TagLinkSerializer(many=True, source="tags.all")
+    sources = SourceSerializer(many=True, source="public_sources")
+
+    class Meta:
+        model = Event
+        fields = [
+            "slug",
+            "title",
+            "url",
+            "api_url",
+            "event_type",
+            "event_type_label",
+            "sub_event_type",
+            "sub_event_type_label",
+            "start_date",
+            "end_date",
+            "date_precision",
+            "place",
+            "participants",
+            "fatalities_low",
+            "fatalities_high",
+            "verification",
+            "parent",
+            "description",
+            "notes",
+            "tags",
+            "sources",
+        ]
+
+    @extend_schema_field(EventLinkSerializer(allow_null=True))
+    def get_parent(self, event):
+        if event.parent_id is None or not event.parent_is_public:
+            return None
+        return EventLinkSerializer(event.parent, context=self.context).data
+
+
+# --------------------------------------------------------------------------
+# Actors, places, tags
+# --------------------------------------------------------------------------
+
+
+class ActorAliasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActorAlias
+        fields = ["name", "language", "note"]
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    url = PageUrlField()
+    api_url = api_url("actor-detail")
+    aliases = ActorAliasSerializer(many=True, source="aliases.all")
+    article_count = serializers.IntegerField(read_only=True, help_text="Public articles that mention the actor.")
+    event_count = serializers.IntegerField(read_only=True, help_text="Public events the actor took part in.")
+
+    class Meta:
+        model = Actor
+        fields = [
+            "slug",
+            "name",
+            "url",
+            "api_url",
+            "kind",
+            "aliases",
+            "description",
+            "naming_note",
+            "external_ids",
+            "article_count",
+            "event_count",
+        ]
+
+
+class AffiliationSerializer(serializers.ModelSerializer):
+    organisation = ActorLinkSerializer()
+
+    class Meta:
+        model = Affiliation
+        fields = ["organisation", "role", "start_date", "end_date", "date_precision", "note"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    actor = ActorLinkSerializer()
+
+    class Meta:
+        model = Affiliation
+        fields = ["actor", "role", "start_date", "end_date", "date_precision", "note"]
+
+
+class ActorDetailSerializer(ActorSerializer):
+    affiliations = AffiliationSerializer(many=True, source="public_affiliations")
+    members = MemberSerializer(many=True, source="public_members")
+
+    class Meta(ActorSerializer.Meta):
+        fields = [*ActorSerializer.Meta.fields, "affiliations", "members"]
+
+
+class PlaceAliasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlaceAlias
+        fields = ["name", "language"]
+
+
+class PlaceSerializer(PlaceInHierarchySerializer):
+    aliases = PlaceAliasSerializer(many=True, source="aliases.all")
+
+    class Meta(PlaceInHierarchySerializer.Meta):
+        fields = [*PlaceInHierarchySerializer.Meta.fields, "aliases", "description"]
+
+
+class TagSerializer(TagLinkSerializer):
+    article_count = serializers.IntegerField(read_only=True)
+    event_count = serializers.IntegerField(read_only=True)
+
+    class Meta(TagLinkSerializer.Meta):
+        fields = [*TagLinkSerializer.Meta.fields, "article_count", "event_count"]

@@ -1,0 +1,238 @@
+"""
+The read-only JSON API: what the reader site shows, as data.
+
+Lists start from the same public querysets and take the same filters (the
+FilterSets of articles.filters) as the pages of the site, so a query gives the
+same items here as there. A filter value that names nothing public is a 400
+naming the parameter; a page past the end is a 404.
+"""
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.plumbing import build_array_type, build_basic_type, build_parameter_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from articles import public
+from articles.filters import MAX_TAGS, MAX_VALUE_LENGTH, ArticleFilter, EventFilter, RegisterFilter, TagsFilter
+from articles.gazetteer import PlaceIndex, public_place_ids
+from articles.models import Article, ArticleEvent, ProvenanceRecord, RepublicationPermission
+from register.models import Actor, ActorAlias, Affiliation, Event, EventParticipant, Place, PlaceAlias
+
+from . import serializers
+
+
+class ArchiveFilterExtension(DjangoFilterExtension):
+    """
+    The schema of the site's own filter types, which name items by slug or
+    name and so have no model field to be read from: a tag list to repeat,
+    a register value of a bounded length.
+    """
+
+    target_class = "articles.api.backends.ArchiveFilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        if isinstance(filter_field, TagsFilter):
+            item = {**build_basic_type(OpenApiTypes.STR), "maxLength": MAX_VALUE_LENGTH}
+            schema = {**build_array_type(item), "maxItems": MAX_TAGS}
+            description = "A tag by slug or name; repeat the parameter for several tags, all of which must match."
+            return [self.parameter(field_name, schema, description, explode=True, style="form")]
+        if isinstance(filter_field, RegisterFilter):
+            schema = {**build_basic_type(OpenApiTypes.STR), "maxLength": MAX_VALUE_LENGTH}
+            description = f"{filter_field.label}: its slug, or for actors and places any spelling of the name."
+            return [self.parameter(field_name, schema, description)]
+        return super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+
+    def parameter(self, name, schema, description, **kwargs):
+        return build_parameter_type(
+            name=name, location=OpenApiParameter.QUERY, schema=schema, description=description, **kwargs
+        )
+
+
+# --------------------------------------------------------------------------
+# Querysets: every relation the serializers read, prefetched
+# --------------------------------------------------------------------------
+
+
+def articles_for_api(articles, *, detail=False):
+    articles = articles.select_related("publication").prefetch_related(
+        "tags",
+        Prefetch("provenance", ProvenanceRecord.objects.select_related("publication").order_by("position")),
+        Prefetch("actors", Actor.objects.only("name", "slug", "kind").order_by("name", "id")),
+        Prefetch("places", Place.objects.only("name", "slug", "kind").order_by("name", "id")),
+        Prefetch(
+            "event_links",
+            ArticleEvent.objects.select_related("event")
+            .only(
+                "article_id",
+                "excerpt",
+                "paragraph",
+                "event__title",
+                "event__slug",
+                "event__event_type",
+                "event__start_date",
+            )
+            .order_by("paragraph", "event__start_date", "id"),
+        ),
+    )
+    if detail:
+        return articles
+    valid = RepublicationPermission.objects.valid()
+    return articles.defer("body", "editor_notes").prefetch_related(
+        Prefetch("permissions", valid, to_attr="valid_permissions"),
+        Prefetch("publication__standing_permissions", valid, to_attr="valid_standing"),
+    )
+
+
+def events_for_api(events):
+    sources = (
+        ArticleEvent.objects.filter(article__in=public.public_article_ids())
+        .select_related("article__publication")
+        .only(
+            "event_id",
+            "excerpt",
+            "paragraph",
+            "article__title",
+            "article__slug",
+            "article__original_date",
+            "article__original_date_precision",
+            "article__publication__name",
+        )
+        .order_by("article__dated", "article__id")
+    )
+    return (
+        events.select_related("place", "parent")
+        .annotate(parent_is_public=Exists(Event.objects.public().filter(pk=OuterRef("parent"))))
+        .prefetch_related(
+            "tags",
+            Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "role", "id")),
+            Prefetch("article_links", sources, to_attr="public_sources"),
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------
+
+
+class PublicViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
+    http_method_names = ["get", "head", "options"]
+    detail_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action == "retrieve" and self.detail_serializer_class is not None:
+            return self.detail_serializer_class
+        return self.serializer_class
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.setdefault("places", getattr(self, "place_index", None) or PlaceIndex())
+        return context
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Public articles, newest first, filtered as on /articles/"),
+    retrieve=extend_schema(
+        summary="One public article with its text as permitted",
+        responses={200: serializers.ArticleDetailSerializer, 404: OpenApiTypes.OBJECT, 410: OpenApiTypes.OBJECT},
+    ),
+)
+class ArticleViewSet(PublicViewSet):
+    serializer_class = serializers.ArticleSerializer
+    detail_serializer_class = serializers.ArticleDetailSerializer
+    filterset_class = ArticleFilter
+
+    def get_queryset(self):
+        return articles_for_api(Article.objects.public(), detail=self.action == "retrieve")
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            # As on the site, a withdrawn article is gone, not unknown; nothing of its text remains.
+            withdrawn = Article.objects.withdrawn().filter(slug=kwargs["slug"]).values("slug", "withdrawn_at").first()
+            if withdrawn is None:
+                raise
+            return Response({"detail": "This article has been withdrawn.", **withdrawn}, status=status.HTTP_410_GONE)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Public events, latest first, filtered as on /events/"),
+    retrieve=extend_schema(summary="One public event with its participants, place and sources"),
+)
+class EventViewSet(PublicViewSet):
+    serializer_class = serializers.EventSerializer
+    filterset_class = EventFilter
+
+    def get_queryset(self):
+        return events_for_api(Event.objects.public()).order_by("-start_date", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Actors named by public articles or taking part in public events"),
+    retrieve=extend_schema(summary="One actor with aliases and affiliations"),
+)
+class ActorViewSet(PublicViewSet):
+    serializer_class = serializers.ActorSerializer
+    detail_serializer_class = serializers.ActorDetailSerializer
+
+    def get_queryset(self):
+        actors = public.with_public_counts(public.public_actors()).prefetch_related(
+            Prefetch("aliases", ActorAlias.objects.order_by("name"))
+        )
+        if self.action == "retrieve":
+            visible = public.public_actors()
+            actors = actors.prefetch_related(
+                Prefetch(
+                    "affiliations",
+                    Affiliation.objects.filter(organisation__in=visible).select_related("organisation"),
+                    to_attr="public_affiliations",
+                ),
+                Prefetch(
+                    "members",
+                    Affiliation.objects.filter(actor__in=visible).select_related("actor"),
+                    to_attr="public_members",
+                ),
+            )
+        return actors.order_by("name", "id")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Places with public articles or events in them or below them"),
+    retrieve=extend_schema(summary="One place with the places it lies in"),
+)
+class PlaceViewSet(PublicViewSet):
+    serializer_class = serializers.PlaceSerializer
+
+    def get_queryset(self):
+        self.place_index = PlaceIndex()
+        return (
+            Place.objects.filter(pk__in=public_place_ids(self.place_index))
+            .prefetch_related(Prefetch("aliases", PlaceAlias.objects.order_by("name")))
+            .order_by("name", "id")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Tags on public articles or events, with counts"),
+    retrieve=extend_schema(summary="One tag with its counts"),
+)
+class TagViewSet(PublicViewSet):
+    serializer_class = serializers.TagSerializer
+
+    def get_queryset(self):
+        return public.public_tags().order_by("name", "id")
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from this server's own static files, its start-up script a separate request (CSP)."""
+
+    template_name = "articles/api_docs.html"
