@@ -651,6 +651,12 @@ class AnnotationAdmin(SimpleHistoryAdmin):
 
     list_select_related = True
 
+    def save_model(self, request, obj, form, change):
+        # Which article a new row belongs to is known only now.
+        if not may_edit(request.user, obj.article):
+            raise PermissionDenied("Only publishers change the annotations of a published or withdrawn article.")
+        super().save_model(request, obj, form, change)
+
     def has_change_permission(self, request, obj=None):
         return may_edit(request.user, obj.article if obj else None) and super().has_change_permission(request, obj)
 

@@ -340,7 +340,7 @@ class TagAliasInline(admin.TabularInline):
 
 
 @admin.register(Tag)
-class TagAdmin(MergeMixin, admin.ModelAdmin):
+class TagAdmin(MergeMixin, SimpleHistoryAdmin):
     list_display = ("name", "slug", "alias_list", "article_count", "event_count")
     search_fields = ("name", "slug", "aliases__name")
     inlines = (TagAliasInline,)

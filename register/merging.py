@@ -133,6 +133,5 @@ def merge_tags(*, into: Tag, duplicates: list[Tag], user) -> Tag:
                     existing.add(alias.name.casefold())
             if duplicate.name.casefold() not in existing and duplicate.name.casefold() != into.name.casefold():
                 _save(TagAlias(tag=into, name=duplicate.name), user)
-            # Tags keep no history of their own; the alias and the moved links record the merge.
-            duplicate.delete()
+            _delete(duplicate, user)
     return into

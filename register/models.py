@@ -32,6 +32,8 @@ class DatePrecision(models.TextChoices):
 class Tag(TagBase):
     """A keyword. Names are unique whatever their case; slugs keep Arabic letters."""
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "tag"
         verbose_name_plural = "tags"

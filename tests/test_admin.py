@@ -723,3 +723,30 @@ def test_actor_search_ignores_spelling_of_the_article_and_diacritics(client):
     for term in ("Sarraj", "al sarraj", "Serraj", "fayez serraj"):
         response = client.get(changelist_url(Actor), {"q": term})
         assert [actor.name for actor in response.context["cl"].result_list] == ["Fayez al-Sarraj"], term
+
+
+def test_tag_merge_and_edits_leave_history_with_the_user(client):
+    complete_draft(tags=["ISIS", "Islamic State"])
+    kept, duplicate = Tag.objects.get(name="Islamic State"), Tag.objects.get(name="ISIS")
+    editor = make_user("editor")
+    client.force_login(editor)
+
+    client.post(
+        changelist_url(Tag),
+        {"action": "merge", "_selected_action": [kept.pk, duplicate.pk], "post": "yes", "into": kept.pk},
+    )
+
+    deleted = Tag.history.get(id=duplicate.pk, history_type="-")
+    assert deleted.history_user == editor
+    assert TagAlias.history.get().history_user == editor
+
+
+def test_editor_cannot_annotate_a_published_article_from_the_mentions_list(client):
+    published = make_article(permitted=True)
+    actor = make_actor()
+    client = client_for(client, "editor")
+
+    response = client.post(reverse("admin:articles_articleactor_add"), {"article": published.pk, "actor": actor.pk})
+
+    assert response.status_code == 403
+    assert not ArticleActor.objects.exists()
