@@ -38,18 +38,25 @@ sample: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_sample
 
-# A JSON backup that loads into either database; on PostgreSQL a pg_dump beside it.
+# An XML backup that loads into either database; on PostgreSQL a pg_dump beside it.
 backup: install
-	$(BIN)/python manage.py backup_archive --output backups/archive-$$(date -u +%Y%m%dT%H%M%SZ).json.gz
+	$(BIN)/python manage.py backup_archive --output backups/archive-$$(date -u +%Y%m%dT%H%M%SZ).xml.gz
 	@case "$$DATABASE_URL" in postgres*) \
 		pg_dump --format=custom --file=backups/archive-$$(date -u +%Y%m%dT%H%M%SZ).pgdump "$$DATABASE_URL" \
 		&& echo "pg_dump written beside it";; esac
 
-# make restore FILE=backups/archive-....json.gz into a fresh database.
+# make restore FILE=backups/archive-....xml.gz into a fresh database.
 restore: install
-	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/archive-<time>.json.gz"; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/archive-<time>.xml.gz"; exit 2; }
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py restore_archive "$(FILE)"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
+
+# The performance benchmark (issue 6): builds or reuses a synthetic archive of 100,000 articles in
+# bench/bench.sqlite3 (or BENCH_DATABASE_URL), serves it with gunicorn and production settings, loads
+# each page with wrk and writes bench/results/latest.json and latest.md.
+.PHONY: bench
+bench: install
+	$(BIN)/python bench/run.py

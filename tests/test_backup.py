@@ -36,7 +36,7 @@ def test_a_backup_restored_into_an_empty_database_gives_equal_tables_and_pages(t
     before_tables, before_pages = table_fingerprints(), public_pages(client)
     assert before_tables["articles.Article"][0] == 5
 
-    backup = tmp_path / "archive.json.gz"
+    backup = tmp_path / "archive.xml.gz"
     call_command("backup_archive", output=str(backup), verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)  # recreates the content types and permissions, as on a fresh database
@@ -49,7 +49,7 @@ def test_a_backup_restored_into_an_empty_database_gives_equal_tables_and_pages(t
 
 def test_restore_refuses_a_database_that_holds_articles(transactional_db, tmp_path):
     call_command("load_sample", verbosity=0)
-    backup = tmp_path / "archive.json.gz"
+    backup = tmp_path / "archive.xml.gz"
     call_command("backup_archive", output=str(backup), verbosity=0)
     with pytest.raises(CommandError, match="holds articles already"):
         call_command("restore_archive", str(backup))
