@@ -3,8 +3,9 @@ The reader site.
 
 Every article a page shows comes from Article.objects.public(), and every
 actor, place, tag and event from the helpers in articles.public that are built
-on it. A register entry with nothing public answers 404, as an unpublished
-article does, so a name only a draft mentions never reaches readers.
+on it. An actor, place, tag or event with nothing public answers 404, as an
+unpublished article does, and is never linked to, so what only a draft
+annotates stays out of the reader site.
 """
 
 from django import forms
@@ -32,9 +33,12 @@ from .filters import ArticleFilter, EventFilter
 from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord
 from .rendering import render_body
 
-PAGE_SIZE = settings.ARCHIVE_PAGE_SIZE
-EVENT_PAGE_SIZE = 50
-SECTION_SIZE = 20
+
+def page_size(kind: str = "articles") -> int:
+    """Items per page, read per request so a deployment (or a test) can change it."""
+    articles = settings.ARCHIVE_PAGE_SIZE
+    return {"articles": articles, "events": max(articles, 50), "register": max(articles, 100)}[kind]
+
 
 FILTER_LABELS = {
     "tag": "Tag",
@@ -151,7 +155,9 @@ class PublicFilterView(FilterView):
 class ArticleListView(PublicFilterView):
     filterset_class = ArticleFilter
     template_name = "articles/article_list.html"
-    paginate_by = PAGE_SIZE
+
+    def get_paginate_by(self, queryset):
+        return page_size()
 
     def get_queryset(self):
         return listing(public_articles())
@@ -179,7 +185,9 @@ class ArticleListView(PublicFilterView):
 class EventListView(PublicFilterView):
     filterset_class = EventFilter
     template_name = "articles/event_list.html"
-    paginate_by = EVENT_PAGE_SIZE
+
+    def get_paginate_by(self, queryset):
+        return page_size("events")
 
     def get_queryset(self):
         return event_listing(public_events()).order_by("-start_date", "-id")
@@ -362,7 +370,9 @@ class EventDetailView(DetailView):
 
 class ActorListView(ListView):
     template_name = "articles/actor_list.html"
-    paginate_by = 100
+
+    def get_paginate_by(self, queryset):
+        return page_size("register")
 
     def get_queryset(self):
         return (
@@ -395,10 +405,10 @@ class ActorDetailView(DetailView):
             .select_related("event__place")
             .order_by("side", "role", "-event__start_date", "-event__id")
         )
-        context["participations"] = participations[:EVENT_PAGE_SIZE]
+        context["participations"] = participations[: page_size("events")]
         context["event_count"] = participations.count()
         articles = public_articles().filter(actor_links__actor=actor)
-        context["articles"] = listing(articles)[:SECTION_SIZE]
+        context["articles"] = listing(articles)[: page_size()]
         context["article_count"] = articles.count()
         context["timeline"] = timeline.build(
             timeline.month_counts(events), base_url=reverse("articles:event-list"), params={"actor": actor.slug}
@@ -434,9 +444,9 @@ class PlaceDetailView(DetailView):
         context.update(
             hierarchy=[*reversed(place.ancestors()), place],
             children=Place.objects.filter(pk__in=self.child_ids).only("name", "slug", "kind"),
-            events=event_listing(events).order_by("-start_date", "-id")[:EVENT_PAGE_SIZE],
+            events=event_listing(events).order_by("-start_date", "-id")[: page_size("events")],
             event_count=events.count(),
-            articles=listing(articles)[:SECTION_SIZE],
+            articles=listing(articles)[: page_size()],
             article_count=articles.count(),
             timeline=timeline.build(
                 timeline.month_counts(events), base_url=reverse("articles:event-list"), params={"place": place.slug}
@@ -476,8 +486,8 @@ class TagDetailView(DetailView):
         articles = public_articles().filter(tag_links__tag=tag)
         events = public_events().filter(tag_links__tag=tag)
         context.update(
-            articles=listing(articles)[:SECTION_SIZE],
-            events=event_listing(events).order_by("-start_date", "-id")[:EVENT_PAGE_SIZE],
+            articles=listing(articles)[: page_size()],
+            events=event_listing(events).order_by("-start_date", "-id")[: page_size("events")],
         )
         return context
 
@@ -498,18 +508,18 @@ def search_view(request):
         query = form.cleaned_data["q"].strip()
         articles = search.search_articles(public_articles(), query)
         events = search.search_events(public_events(), query)
-        found_articles = list(listing(articles)[:SECTION_SIZE])
+        found_articles = list(listing(articles)[: page_size()])
         bodies = dict(Article.objects.filter(pk__in=[a.pk for a in found_articles]).values_list("pk", "body"))
         for article in found_articles:
             article.snippet = search.snippet(bodies.get(article.pk, ""), query)
         context.update(
             query=query,
-            actors=search.named(public.public_actors(), ActorAlias, query).prefetch_related("aliases")[:SECTION_SIZE],
-            places=search.named(public.public_places(), PlaceAlias, query).select_related("parent")[:SECTION_SIZE],
-            events=event_listing(events).order_by("-start_date", "-id")[:SECTION_SIZE],
+            actors=search.named(public.public_actors(), ActorAlias, query).prefetch_related("aliases")[: page_size()],
+            places=search.named(public.public_places(), PlaceAlias, query).select_related("parent")[: page_size()],
+            events=event_listing(events).order_by("-start_date", "-id")[: page_size()],
             event_count=events.count(),
             articles=found_articles,
             article_count=articles.count(),
-            tags=public.public_tags().filter(name__icontains=query).order_by("-item_count")[:SECTION_SIZE],
+            tags=public.public_tags().filter(name__icontains=query).order_by("-item_count")[: page_size()],
         )
     return render(request, "articles/search.html", context)

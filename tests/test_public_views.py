@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles.models import ArticleEvent, BodyFormat, Status
 from articles.rendering import render_body
-from register.models import Affiliation, PlaceAlias
+from register.models import Affiliation, EventParticipant, PlaceAlias
 from tests.conftest import (
     link_actor,
     link_event,
@@ -755,6 +755,13 @@ def populate(n, prefix="Bulk"):
         link_place(article, place)
         events.append(event)
         articles.append(article)
+    # The first article reports every event and names every actor: its page lists n of each.
+    first = articles[0]
+    for i, event in enumerate(events[1:], start=1):
+        link_event(first, event)
+        first.tags.add(f"bulk-{i}")
+    for participant in EventParticipant.objects.filter(event__in=events, side="actor_2"):
+        link_actor(first, participant.actor)
     return {"outlet": outlet, "actor": actor, "place": place, "parent": parent, "events": events, "articles": articles}
 
 
@@ -783,11 +790,17 @@ MAX_QUERIES = 12
 
 @pytest.mark.parametrize("size", [10, 100])
 def test_pages_run_a_bounded_number_of_queries(client, django_assert_max_num_queries, size, settings):
+    # Pages as long as the archive, so every item is on the page being counted.
+    settings.ARCHIVE_PAGE_SIZE = size
     data = populate(size)
     for url in page_urls(data):
         with django_assert_max_num_queries(MAX_QUERIES):
             response = client.get(url)
         assert response.status_code == 200, url
+    listed = client.get(reverse("articles:list")).context["object_list"]
+    assert len(listed) == size
+    first = client.get(data["articles"][0].get_absolute_url()).context
+    assert len(first["event_links"]) == size + 1
 
 
 def test_query_counts_do_not_grow_with_the_archive(client, django_assert_max_num_queries):
