@@ -88,7 +88,16 @@ def action_form_response(modeladmin, request, queryset, *, action, form, title, 
 # --------------------------------------------------------------------------
 
 
-class ArticleInline:
+class JoinedInline:
+    """Rows shown with their related records in one query: each row prints them."""
+
+    joined = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.joined)
+
+
+class ArticleInline(JoinedInline):
     """Annotation rows follow the article: read-only where the article is."""
 
     def has_add_permission(self, request, obj=None):
@@ -110,6 +119,7 @@ class ProvenanceForm(forms.ModelForm):
 
 class ProvenanceInline(ArticleInline, admin.TabularInline):
     model = ProvenanceRecord
+    joined = ("publication",)
     form = ProvenanceForm
     extra = 0
     fields = ("position", "activity", "agent", "publication", "url", "date", "date_precision", "note", "sha256")
@@ -153,6 +163,7 @@ class PermissionInline(admin.StackedInline):
 
 class ActorMentionInline(ArticleInline, admin.TabularInline):
     model = ArticleActor
+    joined = ("article", "actor")
     extra = 0
     autocomplete_fields = ("actor",)
     verbose_name_plural = "actors mentioned"
@@ -160,6 +171,7 @@ class ActorMentionInline(ArticleInline, admin.TabularInline):
 
 class PlaceMentionInline(ArticleInline, admin.TabularInline):
     model = ArticlePlace
+    joined = ("article", "place")
     extra = 0
     autocomplete_fields = ("place",)
     verbose_name_plural = "places mentioned"
@@ -167,6 +179,7 @@ class PlaceMentionInline(ArticleInline, admin.TabularInline):
 
 class EventReportInline(ArticleInline, admin.StackedInline):
     model = ArticleEvent
+    joined = ("article", "event")
     fk_name = "article"
     extra = 0
     fields = (("event", "paragraph"), "excerpt")
@@ -176,6 +189,7 @@ class EventReportInline(ArticleInline, admin.StackedInline):
 
 class ArticleTagInline(ArticleInline, admin.TabularInline):
     model = TaggedArticle
+    joined = ("content_object", "tag")
     fk_name = "content_object"
     extra = 0
     autocomplete_fields = ("tag",)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag as GenericTag
 
-from articles.admin import action_form_response, count_of
+from articles.admin import JoinedInline, action_form_response, count_of
 from articles.models import ArticleEvent
 
 from . import merging
@@ -101,8 +101,9 @@ class ActorAliasInline(admin.TabularInline):
     fields = ("name", "language", "note")
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(JoinedInline, admin.TabularInline):
     model = Affiliation
+    joined = ("actor", "organisation")
     fk_name = "actor"
     extra = 0
     autocomplete_fields = ("organisation",)
@@ -110,8 +111,9 @@ class AffiliationInline(admin.TabularInline):
     verbose_name_plural = "affiliations (this actor belongs to)"
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(JoinedInline, admin.TabularInline):
     model = Affiliation
+    joined = ("actor", "organisation")
     fk_name = "organisation"
     extra = 0
     autocomplete_fields = ("actor",)
@@ -253,15 +255,17 @@ class EventAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(JoinedInline, admin.TabularInline):
     model = EventParticipant
+    joined = ("event", "actor")
     extra = 1
     autocomplete_fields = ("actor",)
     fields = ("actor", "side", "role")
 
 
-class SourceArticleInline(admin.StackedInline):
+class SourceArticleInline(JoinedInline, admin.StackedInline):
     model = ArticleEvent
+    joined = ("article", "event")
     fk_name = "event"
     extra = 0
     autocomplete_fields = ("article",)
@@ -270,8 +274,9 @@ class SourceArticleInline(admin.StackedInline):
     verbose_name_plural = "source articles, with the passage that reports the event"
 
 
-class EventTagInline(admin.TabularInline):
+class EventTagInline(JoinedInline, admin.TabularInline):
     model = TaggedEvent
+    joined = ("content_object", "tag")
     fk_name = "content_object"
     extra = 0
     autocomplete_fields = ("tag",)
