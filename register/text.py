@@ -10,6 +10,8 @@ from django.utils.text import slugify
 # only with a hyphen, so English "as" and "at" are left alone.
 _ARTICLE_PREFIX = re.compile(r"\b(?:(?:al|el)[-\s]|(?:ad|adh|ar|as|ash|at|az|an|ad|ath|ud)-)(?=\w)", re.IGNORECASE)
 _ARABIC_ARTICLE = re.compile(r"(?<!\S)ال(?=\w)")
+# "the Islamic State" and "Islamic State" are one name.
+_LEADING_THE = re.compile(r"^\s*the\s+(?=\w)", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"'s\b")
 _NON_WORD = re.compile(r"[^\w]+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "‐": "-", "–": "-", "—": "-"})
@@ -29,6 +31,7 @@ def normalize_name(value: str) -> str:
     value = strip_diacritics(value.translate(_APOSTROPHES)).casefold()
     value = _POSSESSIVE.sub("", value).replace("'", "")
     value = _ARTICLE_PREFIX.sub("", value)
+    value = _LEADING_THE.sub("", value)
     value = _ARABIC_ARTICLE.sub("", value)
     return " ".join(_NON_WORD.sub(" ", value).split())
 

@@ -103,10 +103,22 @@ def link_event(article, event, excerpt=None) -> ArticleEvent:
     return ArticleEvent.objects.create(article=article, event=event, excerpt=excerpt or article.paragraphs()[0])
 
 
-@pytest.fixture
-def sample_archive(db):
-    """The shipped sample archive, loaded as `make run` loads it."""
+@pytest.fixture(scope="module")
+def _sample_archive_for_module(django_db_setup, django_db_blocker):
+    """
+    Loads the sample archive once per test module inside a transaction that is
+    rolled back when the module ends; each test runs in a savepoint within it.
+    """
     from django.core.management import call_command
+    from django.db import transaction
 
-    call_command("load_sample", verbosity=0)
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_sample", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def sample_archive(_sample_archive_for_module, db):
+    """The shipped sample archive, loaded as `make run` loads it."""
     return Article.objects.all()
