@@ -83,6 +83,20 @@ def action_form_response(modeladmin, request, queryset, *, action, form, title, 
     return TemplateResponse(request, "admin/archive_action_form.html", context)
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """
+    History pages for every record. Restoring a past version is a change: it
+    needs the change permission now, which the history view does not ask for.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if self.revert_disabled(request, obj) or not self.has_change_permission(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 # --------------------------------------------------------------------------
 # Inlines
 # --------------------------------------------------------------------------
@@ -261,7 +275,7 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(HistoryAdmin):
     form = ArticleAdminForm
     list_display = (
         "title",
@@ -373,6 +387,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return may_edit(request.user, obj) and super().has_change_permission(request, obj)
+
+    def revert_disabled(self, request, obj=None):
+        # An old version may carry another status; status moves only through the workflow.
+        return True
 
     def has_submit_permission(self, request):
         return request.user.has_perm(workflow.SUBMIT)
@@ -560,7 +578,7 @@ def _link_suggestion(modeladmin, request, object_id):
 
 
 @admin.register(Publication)
-class PublicationAdmin(SimpleHistoryAdmin):
+class PublicationAdmin(HistoryAdmin):
     list_display = ("name", "url", "language", "article_count")
     search_fields = ("name", "slug", "url")
     fields = ("name", "slug", "url", "language", "description")
@@ -574,7 +592,7 @@ class PublicationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RepublicationPermission)
-class RepublicationPermissionAdmin(SimpleHistoryAdmin):
+class RepublicationPermissionAdmin(HistoryAdmin):
     list_display = ("__str__", "rights_holder", "article", "publication", "scope", "granted_on", "expires_on", "state")
     list_filter = ("scope", "evidence_kind", ("publication", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("article", "publication")
@@ -646,7 +664,7 @@ class RepublicationPermissionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProvenanceRecord)
-class ProvenanceRecordAdmin(SimpleHistoryAdmin):
+class ProvenanceRecordAdmin(HistoryAdmin):
     list_display = ("article", "position", "activity", "agent", "date", "recorded_at", "recorded_by")
     list_filter = ("activity",)
     list_select_related = ("article", "recorded_by")
@@ -660,7 +678,7 @@ class ProvenanceRecordAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-class AnnotationAdmin(SimpleHistoryAdmin):
+class AnnotationAdmin(HistoryAdmin):
     """The link rows on their own, for finding and correcting them across articles."""
 
     list_select_related = True
@@ -700,7 +718,7 @@ class ArticleEventAdmin(AnnotationAdmin):
 
 
 @admin.register(TaggedArticle)
-class TaggedArticleAdmin(SimpleHistoryAdmin):
+class TaggedArticleAdmin(HistoryAdmin):
     list_display = ("content_object", "tag")
     list_select_related = True
     search_fields = ("content_object__title", "tag__name")

@@ -7,10 +7,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag as GenericTag
 
-from articles.admin import JoinedInline, action_form_response, count_of
+from articles.admin import HistoryAdmin, JoinedInline, action_form_response, count_of
 from articles.models import ArticleEvent
 
 from . import merging
@@ -123,7 +122,7 @@ class MemberInline(JoinedInline, admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(NameKeySearchMixin, MergeMixin, SimpleHistoryAdmin):
+class ActorAdmin(NameKeySearchMixin, MergeMixin, HistoryAdmin):
     list_display = ("name", "kind", "alias_list", "article_count", "event_count")
     list_filter = ("kind",)
     search_fields = ("name", "slug", "aliases__name")
@@ -160,7 +159,7 @@ class ActorAdmin(NameKeySearchMixin, MergeMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(SimpleHistoryAdmin):
+class ActorAliasAdmin(HistoryAdmin):
     list_display = ("name", "actor", "language", "note")
     list_select_related = ("actor",)
     search_fields = ("name", "actor__name")
@@ -168,7 +167,7 @@ class ActorAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(SimpleHistoryAdmin):
+class AffiliationAdmin(HistoryAdmin):
     list_display = ("actor", "organisation", "role", "start_date", "end_date")
     list_select_related = ("actor", "organisation")
     search_fields = ("actor__name", "organisation__name", "role")
@@ -187,7 +186,7 @@ class PlaceAliasInline(admin.TabularInline):
 
 
 @admin.register(Place)
-class PlaceAdmin(NameKeySearchMixin, MergeMixin, SimpleHistoryAdmin):
+class PlaceAdmin(NameKeySearchMixin, MergeMixin, HistoryAdmin):
     list_display = ("name", "kind", "parent", "alias_list", "latitude", "longitude", "article_count")
     list_filter = ("kind", "geo_precision")
     list_select_related = ("parent",)
@@ -221,7 +220,7 @@ class PlaceAdmin(NameKeySearchMixin, MergeMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PlaceAlias)
-class PlaceAliasAdmin(SimpleHistoryAdmin):
+class PlaceAliasAdmin(HistoryAdmin):
     list_display = ("name", "place", "language")
     list_select_related = ("place",)
     search_fields = ("name", "place__name")
@@ -285,7 +284,7 @@ class EventTagInline(JoinedInline, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(HistoryAdmin):
     form = EventAdminForm
     list_display = (
         "title",
@@ -325,7 +324,7 @@ class EventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EventParticipant)
-class EventParticipantAdmin(SimpleHistoryAdmin):
+class EventParticipantAdmin(HistoryAdmin):
     list_display = ("event", "actor", "side", "role")
     list_filter = ("side", "role")
     list_select_related = ("event", "actor")
@@ -345,7 +344,7 @@ class TagAliasInline(admin.TabularInline):
 
 
 @admin.register(Tag)
-class TagAdmin(MergeMixin, SimpleHistoryAdmin):
+class TagAdmin(MergeMixin, HistoryAdmin):
     list_display = ("name", "slug", "alias_list", "article_count", "event_count")
     search_fields = ("name", "slug", "aliases__name")
     inlines = (TagAliasInline,)
@@ -376,7 +375,7 @@ class TagAdmin(MergeMixin, SimpleHistoryAdmin):
 
 
 @admin.register(TagAlias)
-class TagAliasAdmin(SimpleHistoryAdmin):
+class TagAliasAdmin(HistoryAdmin):
     list_display = ("name", "tag")
     list_select_related = ("tag",)
     search_fields = ("name", "tag__name")
@@ -384,7 +383,7 @@ class TagAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TaggedEvent)
-class TaggedEventAdmin(SimpleHistoryAdmin):
+class TaggedEventAdmin(HistoryAdmin):
     list_display = ("content_object", "tag")
     list_select_related = True
     search_fields = ("content_object__title", "tag__name")

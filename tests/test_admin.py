@@ -750,3 +750,34 @@ def test_editor_cannot_annotate_a_published_article_from_the_mentions_list(clien
 
     assert response.status_code == 403
     assert not ArticleActor.objects.exists()
+
+
+def test_past_versions_of_an_article_cannot_be_restored_over_the_workflow(client):
+    article = make_article(permitted=True, title="Original")
+    article.title = "Corrected"
+    article.save()
+    first_version = article.history.earliest()
+    url = reverse("admin:articles_article_simple_history", args=[article.pk, first_version.history_id])
+
+    for role in ("editor", "publisher"):
+        client.force_login(make_user(role))
+        assert client.get(url).status_code == 200
+        assert client.post(url, form_data(article, title="Original")).status_code == 403
+
+    assert Article.objects.get().title == "Corrected"
+
+
+def test_restoring_a_permission_needs_the_right_to_change_it(client):
+    permission = make_permission(article=complete_draft(), rights_holder="First holder")
+    permission.rights_holder = "Second holder"
+    permission.save()
+    url = reverse(
+        "admin:articles_republicationpermission_simple_history",
+        args=[permission.pk, permission.history.earliest().history_id],
+    )
+    client = client_for(client, "editor")
+
+    response = client.post(url, {})
+
+    assert response.status_code == 403
+    assert RepublicationPermission.objects.get().rights_holder == "Second holder"
