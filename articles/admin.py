@@ -518,6 +518,11 @@ class ArticleAdmin(HistoryAdmin):
                 self.admin_site.admin_view(self.link_suggestion_view),
                 name="articles_article_link_suggestion",
             ),
+            path(
+                "<path:object_id>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="articles_article_withdraw",
+            ),
             *super().get_urls(),
         ]
 
@@ -531,7 +536,30 @@ class ArticleAdmin(HistoryAdmin):
             extra_context["link_url"] = reverse("admin:articles_article_link_suggestion", args=[article.pk])
             extra_context["may_submit"] = article.status == Status.DRAFT and self.has_submit_permission(request)
             extra_context["may_publish"] = article.status != Status.PUBLISHED and self.has_publish_permission(request)
+            if article.status == Status.PUBLISHED and self.has_publish_permission(request):
+                extra_context["withdraw_url"] = reverse("admin:articles_article_withdraw", args=[article.pk])
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def withdraw_view(self, request, object_id):
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            selected = Article.objects.filter(pk=article.pk)
+            self._apply(request, selected, workflow.withdraw, "withdrawn", reason=form.cleaned_data["reason"])
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        return action_form_response(
+            self,
+            request,
+            [article],
+            action="withdraw",
+            form=form,
+            title="Withdraw article",
+            intro="Readers will find a tombstone with the title, provenance and date of withdrawal instead of "
+            "the text. Give the reason the archive records:",
+            submit_label="Withdraw",
+        )
 
     @transaction.atomic
     def link_suggestion_view(self, request, object_id):

@@ -781,3 +781,22 @@ def test_restoring_a_permission_needs_the_right_to_change_it(client):
 
     assert response.status_code == 403
     assert RepublicationPermission.objects.get().rights_holder == "Second holder"
+
+
+def test_publisher_withdraws_from_the_change_page_and_editor_cannot(client):
+    article = make_article(permitted=True)
+    url = reverse("admin:articles_article_withdraw", args=[article.pk])
+
+    client.force_login(make_user("editor"))
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"reason": "Mistake."}).status_code == 403
+
+    client.force_login(make_user("publisher"))
+    page = client.get(change_url(article)).content.decode()
+    assert url in page
+    response = client.post(url, {"reason": "The author asked us to."})
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.status == Status.WITHDRAWN
+    assert article.withdrawal_reason == "The author asked us to."
