@@ -13,7 +13,7 @@ def test_eight_concurrent_writers_and_readers_on_sqlite_never_see_a_locked_datab
     env["DJANGO_SQLITE_PATH"] = str(tmp_path / "concurrency.sqlite3")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
     result = subprocess.run(
-        [sys.executable, "tests/sqlite_writers.py", "8", "25"],
+        [sys.executable, "tests/sqlite_writers.py", "8", "15"],
         cwd=ROOT,
         env=env,
         capture_output=True,
