@@ -10,7 +10,7 @@ annotates stays out of the reader site.
 
 from django import forms
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from register.models import (
 
 from . import public, search, timeline
 from .filters import ArticleFilter, EventFilter
-from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord
+from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord, Publication
 from .rendering import render_body
 
 
@@ -172,12 +172,11 @@ class ArticleListView(PublicFilterView):
                 article.snippet = search.snippet(bodies.get(article.pk, ""), context["query"])
             context["object_list"] = page
         context["event_types"] = EventType.choices
+        # Outlets are few and articles many: ask per outlet whether a public article exists.
         context["publications"] = (
-            public_articles()
-            .exclude(publication=None)
-            .order_by()
-            .values_list("publication__slug", "publication__name")
-            .distinct()
+            Publication.objects.filter(Exists(public_articles().filter(publication=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("slug", "name")
         )
         return context
 
