@@ -4,7 +4,9 @@ import datetime
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -374,11 +376,20 @@ def test_filtered_lists_run_a_bounded_number_of_queries(client, django_assert_ma
 @pytest.fixture
 def api_schema(db):
     build_research_archive()
-    loaded = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-    # The coverage phase tries every boundary of every parameter: minutes, not seconds. The
-    # fuzzing phase alone, bounded by max_examples, keeps this test inside the suite's budget.
-    loaded.config.phases.coverage.enabled = False
-    return loaded
+    # Requests go through the real WSGI handler, which closes the database connection at
+    # each request's start and end; that would end the test's transaction on PostgreSQL.
+    # Django's test client holds these signals back in the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        loaded = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+        # The coverage phase tries every boundary of every parameter: minutes, not seconds. The
+        # fuzzing phase alone, bounded by max_examples, keeps this test inside the suite's budget.
+        loaded.config.phases.coverage.enabled = False
+        yield loaded
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
