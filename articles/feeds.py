@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from register.models import EventType
 
@@ -52,7 +53,8 @@ class ArticleFeed(Feed):
         return article.title
 
     def item_description(self, article):
-        return article.standfirst
+        # Atom's summary is typed html, so readers render it: the plain text is escaped.
+        return escape(article.standfirst)
 
     def item_author_name(self, article):
         return article.byline or (article.publication.name if article.publication_id else None)
@@ -126,7 +128,7 @@ class EventTypeFeed(Feed):
         when = precise_date(event.start_date, event.date_precision, event.end_date)
         where = f", {event.place.name}" if event.place_id else ""
         summary = f"{when}{where}. {event.get_sub_event_type_display()}. Fatalities: {event.fatalities_display}."
-        return f"{summary} {event.description}".strip()
+        return escape(f"{summary} {event.description}".strip())
 
     def item_pubdate(self, event):
         return event.created_at
