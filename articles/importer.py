@@ -13,15 +13,18 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from register.models import (
     SUB_TYPES_BY_TYPE,
@@ -573,8 +576,11 @@ class _ArticleBuilder:
             permission.save()
         if tags:
             article.tags.add(*tags)
-        ArticleActor.objects.bulk_create([ArticleActor(article=article, actor=a) for a in dict.fromkeys(actors)])
-        ArticlePlace.objects.bulk_create([ArticlePlace(article=article, place=p) for p in dict.fromkeys(places)])
+        # Saved one by one, not in bulk, so each link gets its history record.
+        for actor in dict.fromkeys(actors):
+            ArticleActor.objects.create(article=article, actor=actor)
+        for place in dict.fromkeys(places):
+            ArticlePlace.objects.create(article=article, place=place)
         self._events(article, front.get("events", []))
         if len(self.problems) > before:
             return None
@@ -699,6 +705,26 @@ def already_imported(parsed: ParsedFile) -> Article | None:
     return record.article if record else None
 
 
+@contextmanager
+def recorded_as(user: AbstractBaseUser | None):
+    """
+    Every history record written inside names `user`, as the admin's would
+    name the signed-in editor; without a user the records name nobody.
+    """
+    if user is None:
+        yield
+        return
+    previous = getattr(HistoricalRecords.context, "request", None)
+    HistoricalRecords.context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del HistoricalRecords.context.request
+        else:
+            HistoricalRecords.context.request = previous
+
+
 def import_articles(
     *,
     paths: Iterable[str],
@@ -724,7 +750,7 @@ def import_articles(
     # run reports every problem; nothing is kept while there is any.
 
     report, now, seen = ImportReport(), timezone.now(), {}
-    with transaction.atomic():
+    with recorded_as(user), transaction.atomic():
         for index, parsed in enumerate(parsed_files, start=1):
             if progress:
                 progress(index, len(parsed_files), parsed.path)

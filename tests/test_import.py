@@ -323,3 +323,26 @@ longitude = 20.0667
     last_places_header = bad.read_text().splitlines().index("[[places]]", 30) + 1
     assert failure.value.problems[0].line == last_places_header
     assert table_counts() == counts
+
+
+def test_every_row_an_import_writes_has_a_history_record_naming_the_importer(register, tmp_path, django_user_model):
+    from articles.models import ArticleActor, ArticlePlace, ProvenanceRecord, RepublicationPermission, TaggedArticle
+
+    importer = django_user_model.objects.create_superuser("importer", password="x")
+    article = import_articles(paths=[str(write(tmp_path, "gains.md", GOOD))], user=importer).created[0]
+    rows = [
+        (Article, Article.objects.filter(pk=article.pk)),
+        (ProvenanceRecord, article.provenance.all()),
+        (RepublicationPermission, article.permissions.all()),
+        (ArticleActor, article.actor_links.all()),
+        (ArticlePlace, article.place_links.all()),
+        (ArticleEvent, article.event_links.all()),
+        (TaggedArticle, article.tag_links.all()),
+        (Event, Event.objects.all()),
+    ]
+    for model, queryset in rows:
+        assert queryset.exists(), model
+        for obj in queryset:
+            [record] = obj.history.all()
+            assert record.history_type == "+"
+            assert record.history_user == importer, model
