@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint format sample backup restore clean
+.PHONY: install run test fuzz lint format sample backup restore clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# The fuzz tests of the suite, with many more examples (FUZZ_EXAMPLES).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz_urls.py tests/test_import_fuzz.py
 
 lint: install
 	$(BIN)/ruff check .

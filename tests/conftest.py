@@ -104,7 +104,7 @@ def link_event(article, event, excerpt=None) -> ArticleEvent:
 
 
 @pytest.fixture(scope="module")
-def _sample_archive_for_module(django_db_setup, django_db_blocker):
+def _sample_archive_for_module(request, django_db_setup, django_db_blocker):
     """
     Loads the sample archive once per test module inside a transaction that is
     rolled back when the module ends; each test runs in a savepoint within it.
@@ -114,8 +114,20 @@ def _sample_archive_for_module(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_sample", verbosity=0)
+        request.module._sample_archive_loaded = True
         yield
+        request.module._sample_archive_loaded = False
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _no_sample_archive_by_accident(request):
+    """Tests after the sample archive's first use in a module would see it: make that loud."""
+    if getattr(request.module, "_sample_archive_loaded", False) and "sample_archive" not in request.fixturenames:
+        pytest.fail(
+            "The sample archive is loaded in this module from an earlier test: put the tests that use "
+            "sample_archive after the others, or in a module of their own."
+        )
 
 
 @pytest.fixture
