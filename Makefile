@@ -23,8 +23,9 @@ run: install
 	$(BIN)/python manage.py demo_accounts
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The whole suite, spread over the machine's cores; ARGS="-k name" narrows it.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(ARGS)
 
 # The fuzz tests of the suite, with many more examples (FUZZ_EXAMPLES).
 fuzz: install
