@@ -121,8 +121,24 @@ class MemberInline(JoinedInline, admin.TabularInline):
     verbose_name_plural = "members (belong to this actor)"
 
 
+class RegisterCountsMixin:
+    """The alias list and the article and event counts the actor and tag lists show."""
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return ", ".join(alias.name for alias in obj.aliases.all())
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description="events", ordering="event_count")
+    def event_count(self, obj):
+        return obj.event_count
+
+
 @admin.register(Actor)
-class ActorAdmin(NameKeySearchMixin, MergeMixin, HistoryAdmin):
+class ActorAdmin(RegisterCountsMixin, NameKeySearchMixin, MergeMixin, HistoryAdmin):
     list_display = ("name", "kind", "alias_list", "article_count", "event_count")
     list_filter = ("kind",)
     search_fields = ("name", "slug", "aliases__name")
@@ -144,18 +160,6 @@ class ActorAdmin(NameKeySearchMixin, MergeMixin, HistoryAdmin):
             .prefetch_related("aliases")
             .annotate(article_count=count_of(ArticleActor, "actor"), event_count=count_of(EventParticipant, "actor"))
         )
-
-    @admin.display(description="aliases")
-    def alias_list(self, obj):
-        return ", ".join(alias.name for alias in obj.aliases.all())
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
-
-    @admin.display(description="events", ordering="event_count")
-    def event_count(self, obj):
-        return obj.event_count
 
 
 @admin.register(ActorAlias)
@@ -344,7 +348,7 @@ class TagAliasInline(admin.TabularInline):
 
 
 @admin.register(Tag)
-class TagAdmin(MergeMixin, HistoryAdmin):
+class TagAdmin(RegisterCountsMixin, MergeMixin, HistoryAdmin):
     list_display = ("name", "slug", "alias_list", "article_count", "event_count")
     search_fields = ("name", "slug", "aliases__name")
     inlines = (TagAliasInline,)
@@ -360,18 +364,6 @@ class TagAdmin(MergeMixin, HistoryAdmin):
             .prefetch_related("aliases")
             .annotate(article_count=count_of(TaggedArticle, "tag"), event_count=count_of(TaggedEvent, "tag"))
         )
-
-    @admin.display(description="aliases")
-    def alias_list(self, obj):
-        return ", ".join(alias.name for alias in obj.aliases.all())
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
-
-    @admin.display(description="events", ordering="event_count")
-    def event_count(self, obj):
-        return obj.event_count
 
 
 @admin.register(TagAlias)
