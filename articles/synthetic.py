@@ -921,4 +921,9 @@ def generate_archive(
             if progress:
                 progress(done, articles)
         reset_sequences()
+    if connection.vendor == "postgresql":
+        # Until autovacuum gets round to it, the planner would take the new tables for empty.
+        with connection.cursor() as cursor:
+            for model in ARCHIVE_MODELS:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return counts
