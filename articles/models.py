@@ -457,7 +457,46 @@ class ProvenanceRecord(models.Model):
         return f"{self.get_activity_display()} ({self.date or self.recorded_at:%Y-%m-%d})"
 
 
-class ArticleActor(models.Model):
+class ArticleAnnotation(models.Model):
+    """
+    A link from an article to the register. Readers see it as soon as the
+    article is public, so once an article is published or withdrawn only
+    publishers add, change or remove its links; re-pointing links while
+    merging duplicates in the register (register curation) stays open to editors.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.check_may_change()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.check_may_change()
+        return super().delete(*args, **kwargs)
+
+    def check_may_change(self) -> None:
+        if getattr(self, "_register_curation", False):
+            return
+        user = acting_user()
+        if user is None or user.has_perm("articles.publish_article"):
+            return
+        status = Article.objects.filter(pk=self.article_id).values_list("status", flat=True).first()
+        if status in (Status.PUBLISHED, Status.WITHDRAWN):
+            raise PermissionDenied(
+                f"The article is {Status(status).label}: only publishers change what it is linked to."
+            )
+
+    def clean(self):
+        super().clean()
+        try:
+            self.check_may_change()
+        except PermissionDenied as denied:
+            raise ValidationError(str(denied)) from None
+
+
+class ArticleActor(ArticleAnnotation):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actor_links")
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="article_links")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -473,7 +512,7 @@ class ArticleActor(models.Model):
         return f"{self.article} mentions {self.actor}"
 
 
-class ArticlePlace(models.Model):
+class ArticlePlace(ArticleAnnotation):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="place_links")
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="article_links")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -489,7 +528,7 @@ class ArticlePlace(models.Model):
         return f"{self.article} mentions {self.place}"
 
 
-class ArticleEvent(models.Model):
+class ArticleEvent(ArticleAnnotation):
     """An article reports an event; the excerpt is the passage that says so."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="event_links")
@@ -515,6 +554,7 @@ class ArticleEvent(models.Model):
         return f"{self.article} reports {self.event}"
 
     def clean(self):
+        super().clean()
         if self.article_id and self.excerpt:
             normalized_body = " ".join(self.article.body.split())
             if " ".join(self.excerpt.split()) not in normalized_body:

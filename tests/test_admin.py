@@ -800,3 +800,46 @@ def test_publisher_withdraws_from_the_change_page_and_editor_cannot(client):
     article.refresh_from_db()
     assert article.status == Status.WITHDRAWN
     assert article.withdrawal_reason == "The author asked us to."
+
+
+def test_an_editor_cannot_link_a_published_article_to_an_event_from_the_event_page(client):
+    article = make_article(permitted=True, body="Clashes continued in Ganfuda on Monday.")
+    event = make_event()
+    editor = client_for(client, "editor")
+
+    response = editor.post(
+        reverse("admin:register_event_change", args=[event.pk]),
+        event_data(
+            title=event.title,
+            **{
+                "article_links-TOTAL_FORMS": 1,
+                "article_links-0-article": article.pk,
+                "article_links-0-excerpt": "Clashes continued in Ganfuda",
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "only publishers change what it is linked to" in response.content.decode()
+    assert not ArticleEvent.objects.exists()
+
+
+def test_a_publisher_links_a_published_article_to_an_event_from_the_event_page(client):
+    article = make_article(permitted=True, body="Clashes continued in Ganfuda on Monday.")
+    event = make_event()
+    publisher = client_for(client, "publisher")
+
+    response = publisher.post(
+        reverse("admin:register_event_change", args=[event.pk]),
+        event_data(
+            title=event.title,
+            **{
+                "article_links-TOTAL_FORMS": 1,
+                "article_links-0-article": article.pk,
+                "article_links-0-excerpt": "Clashes continued in Ganfuda",
+            },
+        ),
+    )
+
+    assert response.status_code == 302
+    assert ArticleEvent.objects.get().article == article
