@@ -347,8 +347,21 @@ class TagAliasInline(admin.TabularInline):
     fields = ("name",)
 
 
+class TagAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ("name", "slug")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Tag.save() makes the slug from the name, Arabic letters included.
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "Made from the name when left empty."
+
+
 @admin.register(Tag)
 class TagAdmin(RegisterCountsMixin, MergeMixin, HistoryAdmin):
+    form = TagAdminForm
     list_display = ("name", "slug", "alias_list", "article_count", "event_count")
     search_fields = ("name", "slug", "aliases__name")
     inlines = (TagAliasInline,)
