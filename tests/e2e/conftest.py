@@ -5,10 +5,12 @@ the archive served by pytest-django's live server.
 These tests need /usr/bin/chromium (the apt package; a browser that a tool
 downloads for itself cannot be fetched where the archive is built) and the
 dev extra (playwright, axe-playwright-python). Without them they are skipped
-with the reason, so `make test` still runs everywhere.
+with the reason, so `make test` still runs everywhere; with ARCHIVE_E2E_REQUIRED
+set (as .ci/run does) a missing browser fails the run instead.
 """
 
 import json
+import os
 import re
 from importlib.util import find_spec
 from pathlib import Path
@@ -50,6 +52,9 @@ SKIP_REASON = _skip_reason()
 def pytest_collection_modifyitems(config, items):
     if SKIP_REASON is None:
         return
+    if os.environ.get("ARCHIVE_E2E_REQUIRED"):
+        # CI installs the browser; there a missing one is an error, not a skip.
+        raise pytest.UsageError(f"{SKIP_REASON}; ARCHIVE_E2E_REQUIRED is set")
     skip = pytest.mark.skip(reason=SKIP_REASON)
     for item in items:
         if HERE in Path(item.fspath).parents:
@@ -62,18 +67,23 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(django_db_setup, live_server):
     """
-    One Chromium per module. Playwright's sync API keeps an event loop marked
-    running in this thread while it is open, and Django refuses database work
-    under a running loop; nothing here is async, so the check is lifted while
-    the browser is open and restored with it, before any other module runs.
+    One Chromium per module. While Playwright's sync API is open it keeps an
+    event loop marked running in this thread; Django would then refuse the
+    database (nothing here is async, so that check is lifted while it is open)
+    and hand out other connections than the test's, without the serialized
+    data a flush restores from. The test's own connections are put back.
     """
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    own = {alias: connections[alias] for alias in connections}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
+            for alias, connection in own.items():
+                connections[alias] = connection
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield browser
             browser.close()
@@ -165,7 +175,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 
 def axe_violations(page) -> list[dict]:
-    """axe-core's violations on the page as loaded, each with its impact, rule and where it is."""
+    """axe-core's violations on the page as it is, each with its impact, rule and the elements at fault."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
@@ -174,10 +184,24 @@ def axe_violations(page) -> list[dict]:
             "id": violation["id"],
             "impact": violation["impact"],
             "help": violation["help"],
-            "nodes": [" ".join(node["target"]) for node in violation["nodes"]][:5],
+            "count": len(violation["nodes"]),
+            "nodes": [node["target"][-1] for node in violation["nodes"]],
         }
         for violation in results.response["violations"]
     ]
+
+
+def inside(page, violations: list[dict], container: str) -> list[dict]:
+    """The violations, narrowed to the elements within `container` (a CSS selector list)."""
+    narrowed = []
+    for violation in violations:
+        nodes = page.evaluate(
+            "([targets, container]) => targets.filter(t => document.querySelector(t)?.closest(container))",
+            [violation["nodes"], container],
+        )
+        if nodes:
+            narrowed.append({**violation, "count": len(nodes), "nodes": nodes})
+    return narrowed
 
 
 def blocking(violations: list[dict]) -> list[dict]:
@@ -188,7 +212,7 @@ def describe(violations: list[dict]) -> str:
     return json.dumps(violations, indent=2, ensure_ascii=False)
 
 
-def screenshot(target, name: str, *, max_height: int = 2400) -> Path:
+def screenshot(target, name: str, *, max_height: int = 1400) -> Path:
     """
     A PNG for the README at desktop width: a whole page (cut at `max_height`
     so the file stays small) or one element of it.
