@@ -65,3 +65,11 @@ clean:
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py
+
+# 60 s of wrk at 32 connections over valid public URLs, gunicorn on PostgreSQL (bench/loadtest.py);
+# soak: the same while imports and editorial saves run against the database.
+.PHONY: loadtest soak
+loadtest: install
+	$(BIN)/python bench/loadtest.py
+soak: install
+	$(BIN)/python bench/loadtest.py --soak
