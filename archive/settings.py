@@ -6,6 +6,7 @@ SQLite file beside the project. With DJANGO_DEBUG off the process refuses to
 start unless a real secret key and the allowed hosts are given.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "archive.middleware.DatabaseUnavailableMiddleware",
+    # Last, so everything above treats a kept page as a fresh one.
+    "articles.middleware.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "archive.urls"
@@ -153,6 +156,34 @@ TAGGIT_CASE_INSENSITIVE = True
 TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = False
 
 ARCHIVE_PAGE_SIZE = int(os.environ.get("DJANGO_PAGE_SIZE", "20"))
+
+
+def _cache_from_env() -> dict:
+    """Local memory by default; a shared Redis when CACHE_URL is set (redis://host:port/db)."""
+    url = os.environ.get("CACHE_URL", "").strip()
+    database = DATABASES["default"]
+    # Two archives sharing one Redis (a benchmark database beside the real one) must not share entries.
+    prefix = (
+        os.environ.get("DJANGO_CACHE_PREFIX")
+        or "archive-"
+        + hashlib.sha256(
+            "|".join(str(database.get(k, "")) for k in ("ENGINE", "HOST", "PORT", "NAME")).encode()
+        ).hexdigest()[:12]
+    )
+    if url:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    }
+
+
+CACHES = {"default": _cache_from_env()}
+# Counts and pages are cached per editorial version (articles.cache); this bounds how long one is kept.
+ARCHIVE_CACHE_SECONDS = int(os.environ.get("DJANGO_CACHE_SECONDS", "3600"))
+# Whole public pages for anonymous readers (articles.middleware); DJANGO_PAGE_CACHE=0 turns it off.
+ARCHIVE_PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
 
 # Everything a page needs is served from here: no inline script, no other origin.
 CONTENT_SECURITY_POLICY = {

@@ -16,10 +16,10 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
-from register.models import ActorAlias, EventParticipant, EventType, PlaceAlias, TaggedEvent
+from register.models import ActorAlias, Event, EventParticipant, EventType, PlaceAlias, Tag, TaggedEvent
 
-from . import public, search
-from .models import ArticleActor, ArticleEvent, Publication, TaggedArticle
+from . import cache, public, search
+from .models import Article, ArticleActor, ArticleEvent, Publication, TaggedArticle
 
 MAX_TAGS = 10
 MAX_VALUE_LENGTH = 200
@@ -79,12 +79,7 @@ class TagsField(forms.Field):
             return []
         if len(values) > MAX_TAGS:
             raise ValidationError(f"Choose at most {MAX_TAGS} tags.", code="max_tags")
-        lowered = [v.lower() for v in values]
-        tags = list(
-            public.public_tags()
-            .annotate(lower_name=Lower("name"))
-            .filter(Q(slug__in=values) | Q(lower_name__in=lowered))
-        )
+        tags = cache.cached("tag-filter", tuple(values), lambda: find_public_tags(values))
         chosen, unknown = [], []
         for value in values:
             tag = next((t for t in tags if t.slug == value), None) or next(
@@ -98,6 +93,26 @@ class TagsField(forms.Field):
             names = ", ".join(f"“{v}”" for v in unknown)
             raise ValidationError(f"There is no tag {names} in the archive.", code="invalid_choice")
         return chosen
+
+
+def find_public_tags(values: list[str]) -> list:
+    """
+    The tags named by slug or by name in any case, in one query that asks of each
+    only whether one public article or event carries it, never how many do.
+    """
+    lowered = [v.lower() for v in values]
+    public_article = Article.objects.public().filter(pk=OuterRef("content_object_id"))
+    public_event = Event.objects.public().filter(pk=OuterRef("content_object_id"))
+    on_article = TaggedArticle.objects.filter(tag=OuterRef("pk")).filter(Exists(public_article))
+    on_event = TaggedEvent.objects.filter(tag=OuterRef("pk")).filter(Exists(public_event))
+    return list(
+        Tag.objects.annotate(lower_name=Lower("name"))
+        .filter(Q(slug__in=values) | Q(lower_name__in=lowered))
+        .filter(Exists(on_article) | Exists(on_event))
+        # How common each tag is decides the shape of the filtering query (public.articles_tagged).
+        .annotate(link_count=public.count_of(TaggedArticle.objects.all(), "tag"))
+        .only("name", "slug")
+    )
 
 
 class TagsFilter(django_filters.Filter):
@@ -161,9 +176,7 @@ def _places():
 
 class ArticleFilter(ArchiveFilterSet):
     def filter_tag(self, queryset, name, tags):
-        for tag in tags:
-            queryset = queryset.filter(Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag)))
-        return queryset
+        return public.articles_tagged(queryset, [(tag.pk, tag.link_count) for tag in tags])
 
     def filter_actor(self, queryset, name, actor):
         return queryset.filter(Exists(ArticleActor.objects.filter(article=OuterRef("pk"), actor=actor)))
@@ -197,7 +210,7 @@ class EventFilter(ArchiveFilterSet):
 
     def filter_tag(self, queryset, name, tags):
         for tag in tags:
-            queryset = queryset.filter(Exists(TaggedEvent.objects.filter(content_object=OuterRef("pk"), tag=tag)))
+            queryset = queryset.filter(Exists(TaggedEvent.objects.filter(content_object=OuterRef("pk"), tag_id=tag.pk)))
         return queryset
 
     def filter_actor(self, queryset, name, actor):

@@ -6,11 +6,13 @@ it, so a name that only a draft mentions never reaches the public site. Every
 query here starts from Article.objects.public() or Event.objects.public().
 """
 
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from register.models import Actor, Event, EventParticipant, Place, Tag, TaggedEvent
 
+from . import cache
 from .models import Article, ArticleActor, ArticleEvent, ArticlePlace, TaggedArticle
 
 
@@ -19,7 +21,12 @@ def public_article_ids() -> QuerySet:
 
 
 def public_event_ids() -> QuerySet:
-    return Event.objects.public().values("pk")
+    """The ids of events a public article reports, as one list the database builds once per query."""
+    return ArticleEvent.objects.filter(article__in=public_article_ids()).values("event_id")
+
+
+def grouped_counts(links: QuerySet, field: str) -> dict[int, int]:
+    return dict(links.order_by().values_list(field).annotate(n=Count("*")))
 
 
 def count_of(queryset: QuerySet, outer_field: str) -> Coalesce:
@@ -57,6 +64,34 @@ def public_actors() -> QuerySet:
         Exists(actor_article_links().filter(actor=OuterRef("pk")))
         | Exists(actor_participations().filter(actor=OuterRef("pk")))
     )
+
+
+def actor_counts() -> dict[int, tuple[int, int]]:
+    """Per actor with anything public: (public articles, public event participations), cached per version."""
+
+    def compute():
+        articles = grouped_counts(actor_article_links(), "actor")
+        events = grouped_counts(actor_participations(), "actor")
+        return {pk: (articles.get(pk, 0), events.get(pk, 0)) for pk in articles.keys() | events.keys()}
+
+    return cache.cached("actor-counts", (), compute)
+
+
+def with_cached_counts(actors) -> list:
+    """The actors, each with article_count and event_count from actor_counts()."""
+    counts = actor_counts()
+    actors = list(actors)
+    for actor in actors:
+        actor.article_count, actor.event_count = counts.get(actor.pk, (0, 0))
+    return actors
+
+
+def most_reported_actors(limit: int) -> list:
+    counts = actor_counts()
+    top = sorted(counts, key=lambda pk: (-counts[pk][0], pk))[:limit]
+    order = {pk: i for i, pk in enumerate(top)}
+    actors = Actor.objects.filter(pk__in=top).only("name", "slug", "kind")
+    return sorted(with_cached_counts(actors), key=lambda actor: order[actor.pk])
 
 
 def with_public_counts(actors: QuerySet) -> QuerySet:
@@ -126,6 +161,60 @@ def tag_article_links() -> QuerySet:
 
 def tag_event_links() -> QuerySet:
     return TaggedEvent.objects.filter(content_object__in=public_event_ids())
+
+
+def tag_counts() -> dict[int, tuple[int, int]]:
+    """
+    Per tag with anything public: (public articles, public events). Two GROUP BY
+    queries over every tag link, so computed once per editorial version.
+    """
+
+    def compute():
+        articles = grouped_counts(tag_article_links(), "tag")
+        events = grouped_counts(tag_event_links(), "tag")
+        return {pk: (articles.get(pk, 0), events.get(pk, 0)) for pk in articles.keys() | events.keys()}
+
+    return cache.cached("tag-counts", (), compute)
+
+
+def with_tag_counts(tag: Tag, counts: dict[int, tuple[int, int]] | None = None) -> Tag:
+    counts = tag_counts() if counts is None else counts
+    tag.article_count, tag.event_count = counts.get(tag.pk, (0, 0))
+    tag.item_count = tag.article_count + tag.event_count
+    return tag
+
+
+def tag_cloud() -> list[Tag]:
+    """Every public tag by name, with its counts: what the tag list and the home page show."""
+
+    def compute():
+        counts = tag_counts()
+        tags = Tag.objects.only("name", "slug").order_by("name", "id")
+        return [with_tag_counts(tag, counts) for tag in tags.iterator() if tag.pk in counts]
+
+    return cache.cached("tag-cloud", (), compute)
+
+
+# A tag on fewer links than this is rare: its articles are read from the tag's own index
+# rows and sorted; a commoner one is checked row by row while walking the date index.
+RARE_TAG_LINKS = 2000
+
+
+def articles_tagged(articles: QuerySet, tags: list[tuple[int, int]]) -> QuerySet:
+    """
+    `articles` carrying every one of the tags, given as (tag id, about how many
+    articles carry it). On PostgreSQL a constant tag id in EXISTS lets the planner
+    choose between walking the date index and reading the tag's links. SQLite takes
+    the query as written, so the rarest tag, if rare enough, drives through an IN
+    list and the others are checked by EXISTS while walking the date index.
+    """
+    remaining = sorted(tags, key=lambda tag: tag[1])
+    if remaining and connection.vendor == "sqlite" and remaining[0][1] < RARE_TAG_LINKS:
+        rarest, _ = remaining.pop(0)
+        articles = articles.filter(pk__in=TaggedArticle.objects.filter(tag_id=rarest).values("content_object_id"))
+    for tag_id, _ in remaining:
+        articles = articles.filter(Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id=tag_id)))
+    return articles
 
 
 def public_tags() -> QuerySet:

@@ -414,11 +414,11 @@ class EventQuerySet(models.QuerySet):
         """Events that at least one article readers may see reports."""
         from articles.models import Article, ArticleEvent
 
-        return self.filter(
-            models.Exists(
-                ArticleEvent.objects.filter(event=models.OuterRef("pk"), article__in=Article.objects.public())
-            )
+        # Nested EXISTS rather than article IN (public articles): SQLite re-ran that IN list per event.
+        reported = ArticleEvent.objects.filter(event=models.OuterRef("pk")).filter(
+            models.Exists(Article.objects.public().filter(pk=models.OuterRef("article_id")))
         )
+        return self.filter(models.Exists(reported))
 
 
 class Event(models.Model):

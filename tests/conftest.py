@@ -121,6 +121,16 @@ def _sample_archive_for_module(request, django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with nothing cached: a rolled-back test leaves no editorial change behind to bump."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_sample_archive_by_accident(request):
     """Tests after the sample archive's first use in a module would see it: make that loud."""
     if getattr(request.module, "_sample_archive_loaded", False) and "sample_archive" not in request.fixturenames:
