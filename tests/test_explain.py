@@ -1,0 +1,86 @@
+"""
+PostgreSQL's plans for the article list and its tag filters: every query a list
+page runs reads articles and tag links through an index, never by scanning the
+whole table. The archive is a synthetic one of a few thousand articles with
+fresh statistics, so the planner weighs real sizes.
+"""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from articles import synthetic
+from articles.models import TaggedArticle
+from register.models import Tag
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's"),
+]
+
+SEQUENTIAL_SCANS = ("Seq Scan on articles_article", "Seq Scan on articles_taggedarticle")
+
+
+@pytest.fixture(scope="module")
+def _synthetic_archive(django_db_setup, django_db_blocker):
+    """Generated once for the module inside a transaction rolled back at its end."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        synthetic.generate_archive(articles=3000, seed=1)
+        per_tag = list(TaggedArticle.objects.values("tag").annotate(n=Count("*")).order_by("-n", "tag"))
+        slugs = dict(Tag.objects.values_list("pk", "slug"))
+        mid = min(per_tag, key=lambda row: abs(row["n"] - 30))
+        rare = min((row for row in per_tag if row["n"] >= 5), key=lambda row: row["n"])
+        yield {"popular": slugs[per_tag[0]["tag"]], "mid": slugs[mid["tag"]], "rare": slugs[rare["tag"]]}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def archive(_synthetic_archive, db, settings):
+    settings.ARCHIVE_PAGE_CACHE = False
+    return _synthetic_archive
+
+
+def plans(client, url) -> list[tuple[str, str]]:
+    """The plan of every query the page runs once its counts are cached."""
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    found = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            if query["sql"].startswith("SELECT"):
+                cursor.execute("EXPLAIN " + query["sql"])
+                found.append((query["sql"], "\n".join(row[0] for row in cursor.fetchall())))
+    assert found
+    return found
+
+
+def assert_indexed(client, url):
+    for sql, plan in plans(client, url):
+        for scan in SEQUENTIAL_SCANS:
+            assert scan not in plan, f"{url}\n{sql}\n{plan}"
+
+
+def test_article_list_reads_articles_and_tag_links_through_indexes(client, archive):
+    assert_indexed(client, reverse("articles:list"))
+
+
+def test_deep_list_page_reads_through_indexes(client, archive, settings):
+    settings.ARCHIVE_PAGE_SIZE = 10
+    assert_indexed(client, reverse("articles:list") + "?page=40")
+
+
+@pytest.mark.parametrize("frequency", ["popular", "mid", "rare"])
+def test_tag_filter_reads_through_indexes(client, archive, frequency):
+    assert_indexed(client, reverse("articles:list") + "?" + urlencode({"tag": archive[frequency]}))
+
+
+def test_two_tag_filter_reads_through_indexes(client, archive):
+    query = urlencode([("tag", archive["popular"]), ("tag", archive["mid"])])
+    assert_indexed(client, reverse("articles:list") + "?" + query)

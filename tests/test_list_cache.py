@@ -1,0 +1,189 @@
+"""Cached counts and pages on the public lists: fast, and never stale for readers."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import cache, public, workflow
+from articles.models import Article, Status
+from tests.accounts import make_user
+from tests.conftest import make_article, make_permission, make_publication
+from tests.test_public_views import populate as populate_web
+
+pytestmark = pytest.mark.django_db
+
+LIST_PAGES = [
+    reverse("articles:home"),
+    reverse("articles:list"),
+    reverse("articles:list") + "?tag=bulk",
+    reverse("articles:list") + "?tag=bulk&tag=common",
+    reverse("articles:list") + "?page=2",
+    reverse("articles:event-list"),
+    reverse("articles:actor-list"),
+    reverse("articles:tag-list"),
+    reverse("articles:tag", kwargs={"slug": "bulk"}),
+]
+
+
+def titles(response):
+    return [article.title for article in response.context["object_list"]]
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.fixture
+def uncached_pages(settings):
+    settings.ARCHIVE_PAGE_CACHE = False
+    return settings
+
+
+def test_withdrawn_article_leaves_the_cached_list_at_the_next_request(client):
+    publisher = make_user("publisher")
+    kept = make_article(permitted=True, title="Kept report", tags=["benghazi"])
+    gone = make_article(permitted=True, title="Report to withdraw", tags=["benghazi"])
+    url = reverse("articles:list") + "?tag=benghazi"
+    first = client.get(url)
+    assert {"Kept report", "Report to withdraw"} <= set(titles(first))
+    assert client.get(url).content == first.content  # served from the page cache
+    workflow.withdraw(article=gone, user=publisher, reason="The rights holder asked us to.")
+    for page in (url, reverse("articles:list"), reverse("articles:home")):
+        assert "Report to withdraw" not in client.get(page).content.decode(), page
+    assert "Kept report" in client.get(url).content.decode()
+    assert client.get(reverse("articles:tag", kwargs={"slug": "benghazi"})).context["tag"].article_count == 1
+    assert kept.pk in Article.objects.public().values_list("pk", flat=True)
+
+
+def test_revoked_permission_empties_the_cached_counts_and_cloud(client):
+    article = make_article(title="Only report", tags=["misrata"], status=Status.PUBLISHED)
+    permission = make_permission(article=article)
+    assert "misrata" in client.get(reverse("articles:tag-list")).content.decode()
+    assert "1 article" in client.get(reverse("articles:list")).content.decode()
+    permission.revoked_at = timezone.now()
+    permission.revocation_reason = "Asked to stop."
+    permission.save()
+    assert "misrata" not in client.get(reverse("articles:tag-list")).content.decode()
+    assert "0 articles" in client.get(reverse("articles:list")).content.decode()
+    assert client.get(reverse("articles:tag", kwargs={"slug": "misrata"})).status_code == 404
+    assert client.get(reverse("articles:list") + "?tag=misrata").context["filter_errors"]
+
+
+def test_a_revocation_set_for_later_takes_effect_when_its_time_comes(client, monkeypatch):
+    article = make_article(title="Report until noon", status=Status.PUBLISHED)
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    make_permission(article=article, revoked_at=soon, revocation_reason="Agreed end of the licence.")
+    assert titles(client.get(reverse("articles:list"))) == ["Report until noon"]
+    later = soon + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert titles(client.get(reverse("articles:list"))) == []
+
+
+def test_a_new_tag_link_shows_at_once(client):
+    article = make_article(permitted=True, title="Tagged later")
+    assert client.get(reverse("articles:list") + "?tag=sirte").context["filter_errors"]
+    article.tags.add("Sirte")
+    assert titles(client.get(reverse("articles:list") + "?tag=sirte")) == ["Tagged later"]
+    assert "Sirte" in client.get(reverse("articles:tag-list")).content.decode()
+
+
+def test_a_bulk_generated_archive_replaces_the_version(client):
+    token = cache.version()
+    from articles import synthetic
+
+    synthetic.generate_archive(articles=20, seed=3)
+    assert cache.version() != token
+    assert client.get(reverse("articles:list")).context["paginator"].count == Article.objects.public().count()
+
+
+def test_anonymous_pages_are_served_from_the_cache_without_queries(client):
+    make_article(permitted=True, title="Cached report")
+    client.get(reverse("articles:list"))
+    assert queries(client, reverse("articles:list")) == 0
+
+
+def test_signed_in_readers_never_get_a_cached_page(client):
+    make_article(permitted=True, title="Report for staff")
+    client.force_login(make_user("editor"))
+    client.get(reverse("articles:list"))
+    assert queries(client, reverse("articles:list")) > 0
+
+
+def test_the_page_cache_can_be_turned_off(client, uncached_pages):
+    make_article(permitted=True, title="Uncached report")
+    client.get(reverse("articles:list"))
+    assert queries(client, reverse("articles:list")) > 0
+
+
+def test_deep_pages_found_by_key_match_pages_found_by_offset(client, uncached_pages):
+    uncached_pages.ARCHIVE_PAGE_SIZE = 3
+    outlet = make_publication(name="Dated outlet")
+    make_permission(publication=outlet)
+    day = datetime.date(2017, 3, 1)
+    # Several articles share each date, so the id breaks ties across page boundaries.
+    for i in range(40):
+        make_article(
+            title=f"Report {i:02}",
+            status=Status.PUBLISHED,
+            publication=outlet,
+            original_date=day - datetime.timedelta(i // 4),
+        )
+    expected = list(Article.objects.public().order_by("-dated", "-id").values_list("title", flat=True))
+    pages = [titles(client.get(reverse("articles:list"), {"page": n})) for n in range(1, 15)]
+    assert [title for page in pages for title in page] == expected
+    assert client.get(reverse("articles:list"), {"page": 15}).status_code == 404
+    assert client.get(reverse("articles:list"), {"page": 9}).context["page_obj"].start_index() == 25
+
+
+def test_tag_filter_resolves_each_tag_once_and_ands_them(client):
+    both = make_article(permitted=True, title="Both tags", tags=["Benghazi", "ISIS"])
+    make_article(permitted=True, title="One tag", tags=["Benghazi"])
+    make_article(title="Hidden both", status=Status.DRAFT, tags=["Benghazi", "ISIS"])
+    response = client.get(reverse("articles:list"), {"tag": ["benghazi", "ISIS"]})
+    assert titles(response) == [both.title]
+    assert [chip["value"] for chip in response.context["chips"]] == ["Benghazi", "ISIS"]
+
+
+def test_tag_counts_are_one_group_by_per_version(django_assert_max_num_queries):
+    make_article(permitted=True, tags=["a", "b"])
+    make_article(permitted=True, tags=["a"])
+    make_article(status=Status.DRAFT, tags=["a", "c"])
+    cache.version()
+    with django_assert_max_num_queries(2):
+        counts = public.tag_counts()
+    with django_assert_max_num_queries(0):
+        assert public.tag_counts() == counts
+    assert sorted(counts.values()) == [(1, 0), (2, 0)]
+
+
+def populate(n, prefix="Bulk"):
+    data = populate_web(n, prefix=prefix)
+    for article in data["articles"][: n // 2]:
+        article.tags.add("common")
+    return data
+
+
+@pytest.mark.parametrize("size", [10, 100])
+def test_list_pages_run_at_most_four_queries_once_counts_are_cached(client, uncached_pages, size):
+    uncached_pages.ARCHIVE_PAGE_SIZE = size
+    populate(size * 2 + 1)
+    for url in LIST_PAGES:
+        client.get(url)
+        assert queries(client, url) <= 4, url
+
+
+def test_list_query_counts_do_not_grow_with_the_archive(client, uncached_pages):
+    uncached_pages.ARCHIVE_PAGE_SIZE = 5
+    populate(12)
+    small = {url: (client.get(url), queries(client, url))[1] for url in LIST_PAGES}
+    populate(30, prefix="More")
+    for url in LIST_PAGES:
+        client.get(url)
+        assert queries(client, url) == small[url], url
