@@ -14,8 +14,11 @@ sessions) treats a kept page exactly as a freshly rendered one.
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
+from django.db import DatabaseError
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_cache_key, learn_cache_key
+
+from archive.middleware import DatabaseUnavailableMiddleware
 
 from . import cache
 
@@ -67,7 +70,14 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not cacheable_request(request):
             return self.get_response(request)
-        token = cache.version()
+        try:
+            token = cache.version()
+        except DatabaseError as error:
+            # Answered as the view's own database errors are: 503, not 500.
+            response = DatabaseUnavailableMiddleware(self.get_response).process_exception(request, error)
+            if response is None:
+                raise
+            return response
         prefix = f"archive:page:{token}"
         key = get_cache_key(request, key_prefix=prefix, method="GET", cache=default_cache)
         if key is not None:
