@@ -44,21 +44,21 @@ def test_reader_follows_links_from_home_to_tag_article_event_actor_and_another_a
     assert page.console_errors == []
 
 
-@pytest.mark.parametrize("spelling", ["Serraj", "al-Sarraj"])
-def test_search_by_an_alias_spelling_finds_fayez_al_sarraj(sample_site, page, spelling):
-    page.goto("/")
-    page.get_by_role("searchbox", name="Search articles, events and actors").fill(spelling)
-    page.get_by_role("search").get_by_role("button", name="Search").click()
+def test_search_by_alias_spellings_finds_fayez_al_sarraj(sample_site, page):
+    for spelling in ("Serraj", "al-Sarraj"):
+        page.goto("/")
+        page.get_by_role("searchbox", name="Search articles, events and actors").fill(spelling)
+        page.get_by_role("search").get_by_role("button", name="Search").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Search")
-    actor = page.get_by_role("region", name="Actors").get_by_role("link", name="Fayez al-Sarraj")
-    expect(actor).to_be_visible()
-    # Articles that spell him otherwise are found as well.
-    expect(
-        page.get_by_role("region", name="Articles").get_by_role(
-            "link", name=re.compile("airstrikes south of Sirte, Serraj meets Sullivan")
-        )
-    ).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Search")
+        actor = page.get_by_role("region", name="Actors").get_by_role("link", name="Fayez al-Sarraj")
+        expect(actor).to_be_visible()
+        # Articles that spell him otherwise are found as well.
+        expect(
+            page.get_by_role("region", name="Articles").get_by_role(
+                "link", name=re.compile("airstrikes south of Sirte, Serraj meets Sullivan")
+            )
+        ).to_be_visible()
 
     actor.click()
     expect(page).to_have_url(slug_path("actors", "fayez-al-sarraj"))
