@@ -27,6 +27,11 @@ run: install
 test: install
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(ARGS)
 
+# Retake the README's screenshots (docs/screenshots/) with the browser tests.
+.PHONY: screenshots
+screenshots: install
+	ARCHIVE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e
+
 # The fuzz tests of the suite, with many more examples (FUZZ_EXAMPLES).
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz_urls.py tests/test_import_fuzz.py
