@@ -12,6 +12,7 @@ set (as .ci/run does) a missing browser fails the run instead.
 import json
 import os
 import re
+import tempfile
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -27,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 SCREENSHOTS = (
     HERE.parent.parent / "docs" / "screenshots"
     if os.environ.get("ARCHIVE_SCREENSHOTS")
-    else Path(os.environ.get("TMPDIR", "/tmp")) / "archive-screenshots"
+    else Path(tempfile.gettempdir()) / "archive-screenshots"
 )
 DESKTOP = {"width": 1280, "height": 800}
 PASSWORD = "archive-e2e-passphrase"
