@@ -9,8 +9,6 @@ key of the last row of every page, so that page 200 starts from its key
 stay the interface, and a page beyond the last is still a 404.
 """
 
-import datetime
-
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -23,29 +21,28 @@ KEYSET_FROM_PAGE = 6
 MARKS_PER_BLOCK = 200
 
 
-def query_key(queryset: QuerySet) -> tuple:
+def list_key(request, view) -> tuple:
     """
-    The query as SQL and parameters, standing for its rows within one editorial
-    version. public() compares with the current time; the version already
-    changes whenever that could change the answer, so the time is left out.
+    What a list's rows depend on besides the editorial version: the view and its
+    filters, as given. Two spellings of one filter are two keys, never one key
+    for two lists.
     """
-    sql, params = queryset.query.sql_with_params()
-    return (
-        queryset.db,
-        sql,
-        tuple("now" if isinstance(p, datetime.datetime) else p for p in params),
-    )
+    filters = sorted((name, tuple(values)) for name, values in request.GET.lists() if name != "page")
+    return (type(view).__name__, request.path, tuple(filters))
 
 
 class ArchivePaginator(Paginator):
+    # What the rows depend on besides the editorial version (list_key()); None caches nothing.
+    cache_parts: tuple | None = None
+
     @cached_property
     def count(self):
-        if not isinstance(self.object_list, QuerySet):
-            return super().count
         queryset = self.object_list
+        if not isinstance(queryset, QuerySet) or self.cache_parts is None:
+            return super().count
         if queryset.query.is_empty():  # a rejected filter: none(), no query at all
             return 0
-        return cache.cached("count", query_key(queryset.order_by()), queryset.count)
+        return cache.cached("count", self.cache_parts, queryset.count)
 
     @cached_property
     def sort_key(self) -> tuple[str, bool] | None:
@@ -70,7 +67,8 @@ class ArchivePaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if number < KEYSET_FROM_PAGE or self.sort_key is None or self.object_list.query.is_empty():
+        keyset = self.cache_parts is not None and self.sort_key is not None
+        if number < KEYSET_FROM_PAGE or not keyset or self.object_list.query.is_empty():
             return super().page(number)
         mark = self.mark_before(number)
         if mark is None:
@@ -88,7 +86,7 @@ class ArchivePaginator(Paginator):
         """The (sort value, id) of the last row of page number - 1."""
         index = number - 2
         block = index // MARKS_PER_BLOCK
-        base = (query_key(self.object_list), self.per_page)
+        base = (*self.cache_parts, self.per_page)
         marks = cache.cached("page-marks", (*base, block), lambda: self._build_marks(base, block))
         position = index % MARKS_PER_BLOCK
         return marks[position] if position < len(marks) else None
@@ -102,3 +100,14 @@ class ArchivePaginator(Paginator):
         for i, block in enumerate(blocks):
             cache.store("page-marks", (*base, i), block)
         return blocks[wanted] if wanted < len(blocks) else []
+
+
+class CachedPaginationMixin:
+    """For a ListView: its paginator caches the total and the page keys under the request's filters."""
+
+    paginator_class = ArchivePaginator
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        paginator.cache_parts = list_key(self.request, self)
+        return paginator

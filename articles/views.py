@@ -33,7 +33,7 @@ from register.models import (
 from . import cache, public, search, timeline
 from .filters import ArticleFilter, EventFilter
 from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord, Publication
-from .paging import ArchivePaginator, query_key
+from .paging import CachedPaginationMixin, list_key
 from .rendering import render_body
 
 
@@ -155,10 +155,9 @@ class PublicFilterView(FilterView):
         return context
 
 
-class ArticleListView(PublicFilterView):
+class ArticleListView(CachedPaginationMixin, PublicFilterView):
     filterset_class = ArticleFilter
     template_name = "articles/article_list.html"
-    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size()
@@ -189,10 +188,9 @@ def public_publications() -> list[tuple[str, str]]:
     )
 
 
-class EventListView(PublicFilterView):
+class EventListView(CachedPaginationMixin, PublicFilterView):
     filterset_class = EventFilter
     template_name = "articles/event_list.html"
-    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size("events")
@@ -209,7 +207,7 @@ class EventListView(PublicFilterView):
                 if key not in ("after", "before", "page")
             }
             counts = cache.cached(
-                "months", query_key(self.object_list), lambda: timeline.month_counts(self.object_list)
+                "months", list_key(self.request, self), lambda: timeline.month_counts(self.object_list)
             )
             context["timeline"] = timeline.build(counts, base_url=self.request.path, params=params)
         context["event_types"] = EventType.choices
@@ -374,9 +372,8 @@ class EventDetailView(DetailView):
 # --------------------------------------------------------------------------
 
 
-class ActorListView(ListView):
+class ActorListView(CachedPaginationMixin, ListView):
     template_name = "articles/actor_list.html"
-    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size("register")

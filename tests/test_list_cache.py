@@ -187,3 +187,17 @@ def test_list_query_counts_do_not_grow_with_the_archive(client, uncached_pages):
     for url in LIST_PAGES:
         client.get(url)
         assert queries(client, url) == small[url], url
+
+
+def test_totals_and_deep_page_keys_are_computed_once_per_version(client, uncached_pages):
+    uncached_pages.ARCHIVE_PAGE_SIZE = 2
+    for _ in range(16):
+        make_article(permitted=True, tags=["bulk"])
+    for url in (reverse("articles:list") + "?page=7", reverse("articles:list") + "?tag=bulk&page=7"):
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        sql = " ".join(query["sql"] for query in captured.captured_queries)
+        assert "COUNT(" not in sql, url
+        assert "OFFSET" not in sql, url
+        assert len(captured) == 2, url
