@@ -10,13 +10,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Subquery, Value, When
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -266,12 +268,54 @@ class TagFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         from register.models import Tag
 
-        return Tag.objects.filter(article_links__isnull=False).distinct().values_list("slug", "name")
+        # Per tag, is there one article link: an index probe each, not a DISTINCT over every link.
+        linked = TaggedArticle.objects.filter(tag=OuterRef("pk"))
+        return Tag.objects.filter(Exists(linked)).order_by("name").values_list("slug", "name")
 
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(tag_links__tag__slug=self.value())
         return queryset
+
+
+class LinkedOnlyFilter(admin.RelatedFieldListFilter):
+    """RelatedOnlyFieldListFilter's choices, found by asking each choice for one article (EXISTS)."""
+
+    def field_choices(self, field, request, model_admin):
+        model = field.remote_field.model
+        if field.many_to_many:
+            through = field.remote_field.through
+            owner = next(f.name for f in through._meta.fields if f.related_model is model)
+            linked = through.objects.filter(**{owner: OuterRef("pk")})
+        else:
+            linked = Article.objects.filter(**{field.name: OuterRef("pk")})
+        ordering = self.field_admin_ordering(field, request, model_admin) or model._meta.ordering or ("pk",)
+        return [(obj.pk, str(obj)) for obj in model.objects.filter(Exists(linked)).order_by(*ordering)]
+
+
+class EstimatedCountPaginator(Paginator):
+    """
+    The unfiltered changelist counts from the table's statistics (PostgreSQL) or its
+    highest id (SQLite) instead of reading every article; a filtered one counts exactly.
+    """
+
+    exact_below = 10_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet) or queryset.query.where:
+            return super().count
+        table = queryset.model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+            else:
+                cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            row = cursor.fetchone()
+        estimate = row[0] if row and row[0] is not None else -1
+        # Statistics not gathered yet, or a small table: count it.
+        return estimate if estimate > self.exact_below else super().count
 
 
 @admin.register(Article)
@@ -291,10 +335,13 @@ class ArticleAdmin(HistoryAdmin):
     list_filter = (
         "status",
         PermissionStateFilter,
-        ("publication", admin.RelatedOnlyFieldListFilter),
+        ("publication", LinkedOnlyFilter),
         TagFilter,
-        ("actors", admin.RelatedOnlyFieldListFilter),
+        ("actors", LinkedOnlyFilter),
     )
+    # No exact COUNT of the whole archive per page view (issue 6).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_select_related = ("publication",)
     search_fields = ("title", "slug", "standfirst", "byline", "original_title", "publication__name")
     date_hierarchy = "dated"

@@ -7,4 +7,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "articles"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from . import search_index, signals  # noqa: F401
+
+        post_migrate.connect(search_index.ensure_index, sender=self, dispatch_uid="articles.search_index")

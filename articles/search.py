@@ -9,19 +9,43 @@ any of its aliases also finds what is linked to them.
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+    SearchVectorField,
+)
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    Expression,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from register.models import ActorAlias, EventParticipant, PlaceAlias
 from register.text import normalize_name
 
+from . import search_index
 from .models import ArticleActor, ArticleEvent, ArticlePlace
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
+# Matches ranked per search (the newest ones), counts shown exactly up to COUNT_CAP,
+# and the number of text matches beyond which a search walks articles in date order.
+RANKED = 200
+COUNT_CAP = 100
+FREQUENT = 1000
 SEARCH_CONFIG = "english"
 # The weighted document the GIN index of migration 0003 is built on: keep the two in step.
 ARTICLE_VECTOR = (
@@ -82,34 +106,209 @@ def _text_condition(query: str, fields: tuple[str, ...]) -> Q:
     return condition
 
 
-def _linked_to_names(query: str, actors_through, places_through, owner: str) -> Q:
-    """Rows linked to an actor or place that the query names."""
+# --------------------------------------------------------------------------
+# Articles: the stored index of migration 0005 (articles.search_index)
+# --------------------------------------------------------------------------
+
+
+class _ArticleColumnExpression(Expression):
+    """An expression on the articles_article row of the query it is used in, whatever its alias."""
+
+    def __init__(self, alias=None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_group_by_cols(self):
+        return [self]
+
+    def column(self, compiler, name: str) -> str:
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{compiler.connection.ops.quote_name(name)}"
+
+
+class StoredDocument(_ArticleColumnExpression):
+    """PostgreSQL: the stored, GIN-indexed tsvector of ARTICLE_VECTOR."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        return self.column(compiler, search_index.COLUMN), []
+
+
+class FullTextProbe(_ArticleColumnExpression):
+    """SQLite: whether the FTS5 index matches this one article (a rowid lookup in the index)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, match: str, alias=None):
+        super().__init__(alias)
+        self.match = match
+
+    def as_sql(self, compiler, connection):
+        table = search_index.FTS_TABLE
+        row = self.column(compiler, "id")
+        sql = f"EXISTS(SELECT 1 FROM {table} WHERE {table} MATCH %s AND {table}.rowid = {row})"  # noqa: S608
+        return sql, [self.match]
+
+
+def fts_match(query: str) -> str | None:
+    """The query as an FTS5 expression: every word (a phrase when hyphenated), none of the negated ones."""
+    negated = {word.casefold() for part in _NEGATED.findall(query) for word in _WORD.findall(part)}
+    wanted = terms(_NEGATED.sub(" ", query))
+    if not wanted:
+        return None
+    quoted = ['"' + word.replace('"', '""') + '"' for word in wanted]
+    match = " AND ".join(quoted)
+    for word in sorted(negated - {w.casefold() for w in wanted}):
+        match += ' NOT "' + word.replace('"', '""') + '"'
+    return match
+
+
+def _search_query(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _text_ids(query: str) -> tuple[str, list] | None:
+    """SQL selecting the ids of articles (any status) whose text matches, from the stored index."""
+    from .models import Article
+
+    if uses_full_text():
+        matching = Article.objects.alias(document=StoredDocument()).filter(document=_search_query(query))
+        return matching.order_by().values("pk").query.sql_with_params()
+    match = fts_match(query)
+    if match is None:
+        return None
+    table = search_index.FTS_TABLE
+    return f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]  # noqa: S608 (a constant name)
+
+
+def _text_condition_for_walk(query: str) -> Q:
+    """The text match as a condition on each row, for plans that walk articles in date order."""
+    if uses_full_text():
+        return Q(SearchVectorExact(StoredDocument(), _search_query(query)))
+    match = fts_match(query)
+    return Q(FullTextProbe(match)) if match else Q(pk__in=[])
+
+
+# Whether a query's words matched many articles, as last measured in this process by the
+# search page. Either query shape finds the same articles: a stale answer costs time, never results.
+_frequent: dict[tuple[str, str], bool] = {}
+
+
+def frequent(query: str) -> bool:
+    """What the last search with these words in this process found: many matches or few (no query)."""
+    return _frequent.get((connection.alias, query), False)
+
+
+def few_ids(query: str) -> list[int] | None:
+    """
+    The ids of the articles (any status) the words and names match, when FREQUENT or
+    fewer; None when more, for then walking the newest articles and testing each is
+    cheaper than gathering every match.
+    """
+    # UNION ALL stops at the limit; a row found twice only reaches it sooner.
+    sql, params = _union_ids(query, union="UNION ALL")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql} LIMIT {FREQUENT + 1}) AS found", params)  # noqa: S608
+        rows = [row[0] for row in cursor.fetchall()]
+    if len(_frequent) > 1000:
+        _frequent.clear()
+    _frequent[(connection.alias, query)] = len(rows) > FREQUENT
+    return None if len(rows) > FREQUENT else sorted(set(rows))
+
+
+def _name_ids(query: str) -> list[QuerySet]:
     from register.models import Actor, Place
 
     actors = named(Actor.objects.all(), ActorAlias, query).values("pk")
     places = named(Place.objects.all(), PlaceAlias, query).values("pk")
-    return Q(Exists(actors_through.filter(**{owner: OuterRef("pk")}, actor__in=actors))) | Q(
-        Exists(places_through.filter(**{owner: OuterRef("pk")}, place__in=places))
-    )
+    return [
+        ArticleActor.objects.filter(actor__in=actors).order_by().values("article"),
+        ArticlePlace.objects.filter(place__in=places).order_by().values("article"),
+    ]
+
+
+def _matching(articles: QuerySet, query: str, *, walk: bool) -> QuerySet:
+    names = _name_ids(query)
+    if walk:
+        condition = _text_condition_for_walk(query)
+        for ids in names:
+            condition |= Q(pk__in=ids)
+        return articles.filter(condition)
+    return articles.filter(pk__in=RawSQL(*_union_ids(query, names)))  # noqa: S611 (compiled querysets)
+
+
+def _union_ids(query: str, names: list[QuerySet] | None = None, union: str = "UNION") -> tuple[str, list]:
+    """One set of ids, the text's and the names', for the planner to join: each part uses its own index."""
+    parts = [_text_ids(query)] + [ids.query.sql_with_params() for ids in names or _name_ids(query)]
+    parts = [part for part in parts if part is not None]
+    return f" {union} ".join(part[0] for part in parts), [param for part in parts for param in part[1]]
+
+
+def _rank(query: str) -> SearchRank:
+    # ts_rank scores a query holding a negation ("ceasefire -Tripoli") near zero for
+    # every row, so rank by the words the reader wants and match by the whole query.
+    wanted = _NEGATED.sub(" ", query).strip() or query
+    return SearchRank(StoredDocument(), _search_query(wanted))
 
 
 def search_articles(articles: QuerySet, query: str, *, rank: bool = True) -> QuerySet:
-    """Articles (from an already public queryset) matching the query's words or the names in it."""
+    """
+    Articles (from an already public queryset) matching the query's words or the
+    names in it. Ranked on PostgreSQL: the newest RANKED matches by relevance
+    first, then the rest by date; on SQLite by date.
+    """
     if not terms(query):
         return articles.none()
-    by_name = _linked_to_names(query, ArticleActor.objects.all(), ArticlePlace.objects.all(), "article")
-    if uses_full_text():
-        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        # The @@ match runs in a subquery of its own, where the GIN index of migration 0003 serves it.
-        by_text = articles.model.objects.annotate(document=ARTICLE_VECTOR).filter(document=search_query)
-        # ts_rank scores a query holding a negation ("ceasefire -Tripoli") near zero for
-        # every row, so rank by the words the reader wants and match by the whole query.
-        wanted = _NEGATED.sub(" ", query).strip() or query
-        rank_query = SearchQuery(wanted, search_type="websearch", config=SEARCH_CONFIG)
-        articles = articles.annotate(search_rank=SearchRank(ARTICLE_VECTOR, rank_query))
-        matched = articles.filter(Q(pk__in=by_text.values("pk")) | by_name)
-        return matched.order_by("-search_rank", "-dated", "-id") if rank else matched
-    return articles.filter(_text_condition(query, ("title", "standfirst", "body")) | by_name)
+    # Lists filtered by words run one query fewer than the search page: no measuring here.
+    matched = _matching(articles, query, walk=frequent(query))
+    if not rank or not uses_full_text():
+        return matched
+    candidates = matched.order_by("-dated", "-id").values("pk")[:RANKED]
+    score = Case(When(pk__in=candidates, then=_rank(query)), default=Value(0.0), output_field=FloatField())
+    return matched.annotate(search_rank=score).order_by("-search_rank", "-dated", "-id")
+
+
+def best_articles(articles: QuerySet, query: str) -> tuple[QuerySet, QuerySet]:
+    """
+    For the search page: (the matches to show, best first; every match). On
+    PostgreSQL the ranking reads at most FREQUENT or RANKED stored documents,
+    however common the words.
+    """
+    if not terms(query):
+        return articles.none(), articles.none()
+    ids = few_ids(query)
+    walk = ids is None
+    if walk:
+        matched = _matching(articles, query, walk=True)
+    else:
+        # Start from the ids and ask of each whether it is in `articles`, so that no index
+        # of `articles` is walked instead (SQLite, without statistics, would take status's).
+        matched = articles.model.objects.filter(pk__in=ids).filter(Exists(articles.filter(pk=OuterRef("pk"))))
+    if not uses_full_text():
+        return matched.order_by("-dated", "-id"), matched
+    # Few matches (FREQUENT at most) are all ranked; of many, the newest RANKED.
+    best = articles.filter(pk__in=matched.order_by("-dated", "-id").values("pk")[:RANKED]) if walk else matched
+    return best.annotate(search_rank=_rank(query)).order_by("-search_rank", "-dated", "-id"), matched
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """The number of rows, counted up to cap + 1 at most: more than cap reads "cap+"."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def shown_count(count: int, cap: int = COUNT_CAP) -> str:
+    return f"{cap:,}+" if count > cap else f"{count:,}"
 
 
 def search_events(events: QuerySet, query: str) -> QuerySet:

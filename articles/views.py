@@ -10,7 +10,8 @@ annotates stays out of the reader site.
 
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, When
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,10 +31,10 @@ from register.models import (
     TaggedEvent,
 )
 
-from . import cache, public, search, timeline
+from . import cache, public, search, timeline, visibility
 from .filters import ArticleFilter, EventFilter
 from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord, Publication
-from .paging import CachedPaginationMixin, list_key
+from .paging import ArchivePaginator, query_key
 from .rendering import render_body
 
 
@@ -155,9 +156,10 @@ class PublicFilterView(FilterView):
         return context
 
 
-class ArticleListView(CachedPaginationMixin, PublicFilterView):
+class ArticleListView(PublicFilterView):
     filterset_class = ArticleFilter
     template_name = "articles/article_list.html"
+    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size()
@@ -188,9 +190,10 @@ def public_publications() -> list[tuple[str, str]]:
     )
 
 
-class EventListView(CachedPaginationMixin, PublicFilterView):
+class EventListView(PublicFilterView):
     filterset_class = EventFilter
     template_name = "articles/event_list.html"
+    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size("events")
@@ -207,7 +210,7 @@ class EventListView(CachedPaginationMixin, PublicFilterView):
                 if key not in ("after", "before", "page")
             }
             counts = cache.cached(
-                "months", list_key(self.request, self), lambda: timeline.month_counts(self.object_list)
+                "months", query_key(self.object_list), lambda: timeline.month_counts(self.object_list)
             )
             context["timeline"] = timeline.build(counts, base_url=self.request.path, params=params)
         context["event_types"] = EventType.choices
@@ -239,6 +242,7 @@ class HomeView(TemplateView):
 class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    related_candidates = 200
 
     def get_queryset(self):
         return (
@@ -301,10 +305,21 @@ class ArticleDetailView(DetailView):
             return []
         shared_actors = ArticleActor.objects.filter(actor__in=actor_ids)
         shared_events = ArticleEvent.objects.filter(event__in=event_ids)
+        # Candidates first: the articles sharing most, from the links alone (a popular actor
+        # has thousands); only those are then checked for being public and counted again.
+        links = [
+            part.order_by().values("article").query.sql_with_params()
+            for part, ids in ((shared_actors, actor_ids), (shared_events, event_ids))
+            if ids
+        ]
+        candidates = RawSQL(  # noqa: S611 (compiled querysets; values are parameters)
+            f"SELECT article FROM ({' UNION ALL '.join(sql for sql, _ in links)}) AS links"  # noqa: S608
+            " WHERE article <> %s GROUP BY article ORDER BY COUNT(*) DESC, article DESC LIMIT %s",
+            [*(param for _, params in links for param in params), article.pk, self.related_candidates],
+        )
         return (
-            public_articles()
-            .filter(Q(pk__in=shared_actors.values("article")) | Q(pk__in=shared_events.values("article")))
-            .exclude(pk=article.pk)
+            Article.objects.filter(pk__in=candidates)
+            .filter(Exists(public_articles().filter(pk=OuterRef("pk"))))
             .select_related("publication")
             .only("title", "slug", "dated", "original_date", "original_date_precision", "publication__name")
             .annotate(shared=public.count_of(shared_actors, "article") + public.count_of(shared_events, "article"))
@@ -372,8 +387,9 @@ class EventDetailView(DetailView):
 # --------------------------------------------------------------------------
 
 
-class ActorListView(CachedPaginationMixin, ListView):
+class ActorListView(ListView):
     template_name = "articles/actor_list.html"
+    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size("register")
@@ -396,32 +412,47 @@ class ActorListView(CachedPaginationMixin, ListView):
 class ActorDetailView(DetailView):
     template_name = "articles/actor_detail.html"
     context_object_name = "actor"
+    # Participations are read whole, to count and draw them too; an actor takes part in few events.
+    max_participations = 5000
 
     def get_queryset(self):
-        return public.public_actors().prefetch_related(
-            "aliases",
-            Prefetch("affiliations", Affiliation.objects.select_related("organisation").order_by("start_date")),
-            Prefetch("members", Affiliation.objects.select_related("actor").order_by("start_date")),
+        # One actor: ask of its own links whether they are public, never of the whole archive.
+        return (
+            visibility.visible_actors()
+            .annotate(public_article_count=visibility.public_article_count(ArticleActor, "actor"))
+            .prefetch_related("aliases")
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.object
-        related_ids = {a.organisation_id for a in actor.affiliations.all()} | {m.actor_id for m in actor.members.all()}
-        context["linkable"] = set(public.public_actors().filter(pk__in=related_ids).values_list("pk", flat=True))
-        events = public_events().filter(participants__actor=actor)
-        participations = (
-            EventParticipant.objects.filter(actor=actor, event__in=public.public_event_ids())
+        ties = list(
+            Affiliation.objects.filter(Q(actor=actor) | Q(organisation=actor))
+            .select_related("actor", "organisation")
+            .annotate(other=Case(When(actor=actor, then=F("organisation")), default=F("actor")))
+            .annotate(other_is_public=Exists(visibility.visible_actors().filter(pk=OuterRef("other"))))
+            .order_by("start_date", "id")
+        )
+        context["affiliations"] = [tie for tie in ties if tie.actor_id == actor.pk]
+        context["members"] = [tie for tie in ties if tie.organisation_id == actor.pk]
+        context["linkable"] = {tie.other for tie in ties if tie.other_is_public}
+        participations = list(
+            EventParticipant.objects.filter(actor=actor)
+            .filter(visibility.public_event("event_id"))
             .select_related("event__place")
-            .order_by("side", "role", "-event__start_date", "-event__id")
+            .order_by("side", "role", "-event__start_date", "-event__id")[: self.max_participations]
         )
         context["participations"] = participations[: page_size("events")]
-        context["event_count"] = participations.count()
-        articles = public_articles().filter(actor_links__actor=actor)
+        context["event_count"] = len(participations)
+        articles = public_articles().filter(Exists(ArticleActor.objects.filter(article=OuterRef("pk"), actor=actor)))
         context["articles"] = listing(articles)[: page_size()]
-        context["article_count"] = articles.count()
+        context["article_count"] = actor.public_article_count
+        months: dict = {}
+        for participation in participations:
+            month = participation.event.start_date.replace(day=1)
+            months[month] = months.get(month, 0) + 1
         context["timeline"] = timeline.build(
-            timeline.month_counts(events), base_url=reverse("articles:event-list"), params={"actor": actor.slug}
+            months, base_url=reverse("articles:event-list"), params={"actor": actor.slug}
         )
         return context
 
@@ -523,20 +554,25 @@ def search_view(request):
     context = {"form": form, "query": ""}
     if form.is_bound and form.is_valid() and search.terms(form.cleaned_data["q"]):
         query = form.cleaned_data["q"].strip()
-        articles = search.search_articles(public_articles(), query)
-        events = search.search_events(public_events(), query)
-        found_articles = list(listing(articles)[: page_size()])
+        best, articles = search.best_articles(public_articles(), query)
+        # A search names few actors, places, tags and events: each is asked on its own whether it is public.
+        events = visibility.reported_events(search.search_events(Event.objects.all(), query))
+        found_articles = list(listing(best)[: page_size()])
         bodies = dict(Article.objects.filter(pk__in=[a.pk for a in found_articles]).values_list("pk", "body"))
         for article in found_articles:
             article.snippet = search.snippet(bodies.get(article.pk, ""), query)
+        article_count, event_count = search.capped_count(articles), search.capped_count(events)
+        size = page_size()
         context.update(
             query=query,
-            actors=search.named(public.public_actors(), ActorAlias, query).prefetch_related("aliases")[: page_size()],
-            places=search.named(public.public_places(), PlaceAlias, query).select_related("parent")[: page_size()],
+            actors=search.named(visibility.visible_actors(), ActorAlias, query).prefetch_related("aliases")[:size],
+            places=search.named(visibility.visible_places(), PlaceAlias, query).select_related("parent")[:size],
             events=event_listing(events).order_by("-start_date", "-id")[: page_size()],
-            event_count=events.count(),
+            event_count=event_count,
+            event_count_shown=search.shown_count(event_count),
             articles=found_articles,
-            article_count=articles.count(),
-            tags=public.public_tags().filter(name__icontains=query).order_by("-item_count")[: page_size()],
+            article_count=article_count,
+            article_count_shown=search.shown_count(article_count),
+            tags=visibility.visible_tags().filter(name__icontains=query).order_by("name")[: page_size()],
         )
     return render(request, "articles/search.html", context)
