@@ -16,8 +16,26 @@ FORM_ERROR_PARAMETER = "before"
 
 
 class ArchivePagination(PageNumberPagination):
+    """
+    The site's paginator (articles.paging): the total is counted once per list,
+    filters and editorial version, not per request, and deep pages start from a key.
+    """
+
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        from articles.paging import ArchivePaginator, list_key
+
+        parts = list_key(request, view) if view is not None else None
+
+        def paginator(*args, **kwargs):
+            instance = ArchivePaginator(*args, **kwargs)
+            instance.cache_parts = parts
+            return instance
+
+        self.django_paginator_class = paginator
+        return super().paginate_queryset(queryset, request, view)
 
 
 def parameter_errors(form) -> dict[str, list[str]]:
