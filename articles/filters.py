@@ -50,6 +50,10 @@ class RegisterChoiceField(forms.Field):
         value = _checked(str(value))
         if not value:
             return None
+        # Resolving a name asks whether anything public refers to it: once per editorial version.
+        return cache.cached("register-filter", (self.noun, value), lambda: self.find(value))
+
+    def find(self, value):
         queryset = self.queryset() if callable(self.queryset) else self.queryset
         found = queryset.filter(slug=value).first()
         if found is None and self.alias_model is not None:

@@ -6,10 +6,12 @@ they live apart from the articles themselves; keyword tags are here too, as
 the one tag vocabulary for articles and events.
 """
 
+import functools
+
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
@@ -27,6 +29,12 @@ class DatePrecision(models.TextChoices):
 # --------------------------------------------------------------------------
 # Tags
 # --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=20000)
+def _tag_url(script_prefix: str, slug: str) -> str:
+    # A list page links every tag of every article on it: hundreds of reverse() calls per page otherwise.
+    return reverse("articles:tag", kwargs={"slug": slug})
 
 
 class Tag(TagBase):
@@ -49,7 +57,7 @@ class Tag(TagBase):
         return slug
 
     def get_absolute_url(self):
-        return reverse("articles:tag", kwargs={"slug": self.slug})
+        return _tag_url(get_script_prefix(), self.slug)
 
 
 class TagAlias(models.Model):
