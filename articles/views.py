@@ -338,7 +338,7 @@ class EventDetailView(DetailView):
 
     def get_queryset(self):
         sources = (
-            ArticleEvent.objects.filter(article__in=public.public_article_ids())
+            ArticleEvent.objects.filter(visibility.public_article("article_id"))
             .select_related("article__publication")
             .only(
                 "excerpt",
@@ -353,8 +353,9 @@ class EventDetailView(DetailView):
             )
             .order_by("article__dated", "article__id")
         )
+        # One event: each of its reports is looked up by its article's id, not against every public article.
         return (
-            public_events()
+            visibility.reported_events()
             .select_related("place__parent__parent__parent__parent", "parent")
             .prefetch_related(
                 "tags",
@@ -362,7 +363,7 @@ class EventDetailView(DetailView):
                 Prefetch("article_links", sources, to_attr="sources"),
                 Prefetch(
                     "sub_events",
-                    event_listing(public_events(), "parent").order_by("start_date", "id"),
+                    event_listing(visibility.reported_events(), "parent").order_by("start_date", "id"),
                     to_attr="children",
                 ),
             )
@@ -376,7 +377,9 @@ class EventDetailView(DetailView):
             sides.setdefault(participant.get_side_display(), []).append(participant)
         context["sides"] = sides
         context["parent"] = (
-            event.parent if event.parent_id and public_events().filter(pk=event.parent_id).exists() else None
+            event.parent
+            if event.parent_id and visibility.reported_events().filter(pk=event.parent_id).exists()
+            else None
         )
         context["places"] = [*reversed(event.place.ancestors()), event.place] if event.place else []
         return context
