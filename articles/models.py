@@ -216,9 +216,11 @@ class ArticleQuerySet(models.QuerySet):
         for the article itself or standing for its publication.
         """
         valid = RepublicationPermission.objects.valid(at=at)
-        return self.filter(status=Status.PUBLISHED).filter(
-            Exists(valid.filter(article=OuterRef("pk"))) | Exists(valid.filter(publication=OuterRef("publication")))
-        )
+        # Standing permissions first: few, found through their index, and they cover most articles.
+        # The IS NOT NULL conditions restate the one-target constraint so each EXISTS reads only its own kind.
+        standing = valid.filter(publication__isnull=False, publication=OuterRef("publication"))
+        own = valid.filter(article__isnull=False, article=OuterRef("pk"))
+        return self.filter(status=Status.PUBLISHED).filter(Exists(standing) | Exists(own))
 
     def withdrawn(self):
         return self.filter(status=Status.WITHDRAWN)
