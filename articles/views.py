@@ -34,7 +34,7 @@ from register.models import (
 from . import cache, public, search, timeline, visibility
 from .filters import ArticleFilter, EventFilter
 from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord, Publication
-from .paging import ArchivePaginator, query_key
+from .paging import CachedPaginationMixin, list_key
 from .rendering import render_body
 
 
@@ -156,10 +156,9 @@ class PublicFilterView(FilterView):
         return context
 
 
-class ArticleListView(PublicFilterView):
+class ArticleListView(CachedPaginationMixin, PublicFilterView):
     filterset_class = ArticleFilter
     template_name = "articles/article_list.html"
-    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size()
@@ -190,10 +189,9 @@ def public_publications() -> list[tuple[str, str]]:
     )
 
 
-class EventListView(PublicFilterView):
+class EventListView(CachedPaginationMixin, PublicFilterView):
     filterset_class = EventFilter
     template_name = "articles/event_list.html"
-    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size("events")
@@ -210,7 +208,7 @@ class EventListView(PublicFilterView):
                 if key not in ("after", "before", "page")
             }
             counts = cache.cached(
-                "months", query_key(self.object_list), lambda: timeline.month_counts(self.object_list)
+                "months", list_key(self.request, self), lambda: timeline.month_counts(self.object_list)
             )
             context["timeline"] = timeline.build(counts, base_url=self.request.path, params=params)
         context["event_types"] = EventType.choices
@@ -251,8 +249,8 @@ class ArticleDetailView(DetailView):
             .prefetch_related(
                 "tags",
                 Prefetch("provenance", ProvenanceRecord.objects.select_related("publication").order_by("position")),
-                Prefetch("actors", Actor.objects.only("name", "slug", "kind").order_by("name")),
-                Prefetch("places", Place.objects.only("name", "slug", "kind").order_by("name")),
+                Prefetch("actors", Actor.objects.only("name", "slug", "kind").order_by("name", "id")),
+                Prefetch("places", Place.objects.only("name", "slug", "kind").order_by("name", "id")),
                 Prefetch(
                     "event_links",
                     ArticleEvent.objects.select_related("event__place").order_by(
@@ -359,7 +357,10 @@ class EventDetailView(DetailView):
             .select_related("place__parent__parent__parent__parent", "parent")
             .prefetch_related(
                 "tags",
-                Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "role")),
+                Prefetch(
+                    "participants",
+                    EventParticipant.objects.select_related("actor").order_by("side", "role", "actor__name", "id"),
+                ),
                 Prefetch("article_links", sources, to_attr="sources"),
                 Prefetch(
                     "sub_events",
@@ -390,9 +391,8 @@ class EventDetailView(DetailView):
 # --------------------------------------------------------------------------
 
 
-class ActorListView(ListView):
+class ActorListView(CachedPaginationMixin, ListView):
     template_name = "articles/actor_list.html"
-    paginator_class = ArchivePaginator
 
     def get_paginate_by(self, queryset):
         return page_size("register")
