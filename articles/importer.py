@@ -227,6 +227,8 @@ def clean_tags(names: list[str]) -> list[str]:
 
 
 def find_publication(ref: str) -> Publication:
+    if not isinstance(ref, str) or not ref.strip():
+        raise Invalid("publication must be named by its slug or name")
     found = Publication.objects.filter(slug=ref).first() or Publication.objects.filter(name__iexact=ref).first()
     if found is None:
         raise Invalid(f"unknown publication {ref!r}: add it to the register or the admin first")
