@@ -187,7 +187,10 @@ CACHES = {"default": _cache_from_env()}
 # Counts and pages are cached per editorial version (articles.cache); this bounds how long one is kept.
 ARCHIVE_CACHE_SECONDS = int(os.environ.get("DJANGO_CACHE_SECONDS", "3600"))
 # Whole public pages for anonymous readers (articles.middleware); DJANGO_PAGE_CACHE=0 turns it off.
-ARCHIVE_PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
+# On by default only where every process sees the same editorial version: with a shared cache
+# (CACHE_URL), or in development's single process. Several workers on local memory would each
+# keep serving a withdrawn article's page until their own version moved.
+ARCHIVE_PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", bool(os.environ.get("CACHE_URL", "").strip()) or DEBUG)
 
 # Everything a page needs is served from here: no inline script, no other origin.
 CONTENT_SECURITY_POLICY = {
