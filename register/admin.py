@@ -10,7 +10,7 @@ from django.db.models import Q
 from taggit.models import Tag as GenericTag
 
 from articles.admin import HistoryAdmin, JoinedInline, action_form_response, count_of
-from articles.models import ArticleEvent
+from articles.models import ArticleActor, ArticleEvent, TaggedArticle
 
 from . import merging
 from .models import (
@@ -124,6 +124,20 @@ class MemberInline(JoinedInline, admin.TabularInline):
 class RegisterCountsMixin:
     """The alias list and the article and event counts the actor and tag lists show."""
 
+    article_links = event_links = None  # the link models counted, both pointing at `link_field`
+    link_field = ""
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("aliases")
+            .annotate(
+                article_count=count_of(self.article_links, self.link_field),
+                event_count=count_of(self.event_links, self.link_field),
+            )
+        )
+
     @admin.display(description="aliases")
     def alias_list(self, obj):
         return ", ".join(alias.name for alias in obj.aliases.all())
@@ -150,16 +164,9 @@ class ActorAdmin(RegisterCountsMixin, NameKeySearchMixin, MergeMixin, HistoryAdm
     inlines = (ActorAliasInline, AffiliationInline, MemberInline)
     actions = ("merge",)
     merge_function = merging.merge_actors
-
-    def get_queryset(self, request):
-        from articles.models import ArticleActor
-
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("aliases")
-            .annotate(article_count=count_of(ArticleActor, "actor"), event_count=count_of(EventParticipant, "actor"))
-        )
+    article_links = ArticleActor
+    event_links = EventParticipant
+    link_field = "actor"
 
 
 @admin.register(ActorAlias)
@@ -367,16 +374,9 @@ class TagAdmin(RegisterCountsMixin, MergeMixin, HistoryAdmin):
     inlines = (TagAliasInline,)
     actions = ("merge",)
     merge_function = merging.merge_tags
-
-    def get_queryset(self, request):
-        from articles.models import TaggedArticle
-
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("aliases")
-            .annotate(article_count=count_of(TaggedArticle, "tag"), event_count=count_of(TaggedEvent, "tag"))
-        )
+    article_links = TaggedArticle
+    event_links = TaggedEvent
+    link_field = "tag"
 
 
 @admin.register(TagAlias)
