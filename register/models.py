@@ -32,8 +32,11 @@ class DatePrecision(models.TextChoices):
 
 
 @functools.lru_cache(maxsize=20000)
-def _tag_url(script_prefix: str, slug: str) -> str:
-    # A list page links every tag of every article on it: hundreds of reverse() calls per page otherwise.
+def tag_url(script_prefix: str, slug: str) -> str:
+    """
+    A tag's page, under the script prefix it is asked for (get_script_prefix()).
+    A list page links every tag of every article on it: hundreds of reverse() calls per page otherwise.
+    """
     return reverse("articles:tag", kwargs={"slug": slug})
 
 
@@ -57,7 +60,7 @@ class Tag(TagBase):
         return slug
 
     def get_absolute_url(self):
-        return _tag_url(get_script_prefix(), self.slug)
+        return tag_url(get_script_prefix(), self.slug)
 
 
 class TagAlias(models.Model):

@@ -3,7 +3,12 @@
 import datetime
 
 from django import template
+from django.urls import get_script_prefix
 from django.utils.dateformat import format as date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+from register.models import tag_url
 
 register = template.Library()
 
@@ -41,6 +46,20 @@ def precise_date(value, precision="day", end=None) -> str:
     if end.year == value.year:
         return f"{date_format(value, 'j F')} – {_day(end)}"
     return f"{_day(value)} – {_day(end)}"
+
+
+@register.simple_tag
+def tag_links(tags, label="Tags") -> str:
+    """
+    Tags as a list of links to their pages, nothing when there are none. One call
+    where a template loop would resolve two variables per tag: a list page shows
+    about two hundred.
+    """
+    if not tags:
+        return ""
+    prefix = get_script_prefix()
+    items = "".join(f'<li><a href="{escape(tag_url(prefix, tag.slug))}">{escape(tag.name)}</a></li>' for tag in tags)
+    return format_html('<ul class="tags" aria-label="{}">{}</ul>', label, mark_safe(items))  # noqa: S308 (escaped above)
 
 
 @register.inclusion_tag("articles/_timeline.html")
