@@ -19,7 +19,6 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from register.models import (
-    Actor,
     ActorAlias,
     Affiliation,
     Event,
@@ -31,7 +30,7 @@ from register.models import (
     TaggedEvent,
 )
 
-from . import cache, public, search, timeline, visibility
+from . import cache, public, relations, search, timeline, visibility
 from .filters import ArticleFilter, EventFilter
 from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord, Publication
 from .paging import CachedPaginationMixin, list_key
@@ -243,22 +242,7 @@ class ArticleDetailView(DetailView):
     related_candidates = 200
 
     def get_queryset(self):
-        return (
-            public_articles()
-            .select_related("publication")
-            .prefetch_related(
-                "tags",
-                Prefetch("provenance", ProvenanceRecord.objects.select_related("publication").order_by("position")),
-                Prefetch("actors", Actor.objects.only("name", "slug", "kind").order_by("name", "id")),
-                Prefetch("places", Place.objects.only("name", "slug", "kind").order_by("name", "id")),
-                Prefetch(
-                    "event_links",
-                    ArticleEvent.objects.select_related("event__place").order_by(
-                        "paragraph", "event__start_date", "id"
-                    ),
-                ),
-            )
-        )
+        return public_articles().select_related("publication")
 
     def get(self, request, *args, **kwargs):
         try:
@@ -281,8 +265,10 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        links = list(article.event_links.all())
-        permission = article.current_permission()
+        # Tags, actors, places, reported events, provenance and permissions: one query (articles.relations).
+        relations.load([article])
+        links = article.links.events
+        permission = article.links.permission
         excerpt_only = permission is not None and permission.scope == PermissionScope.EXCERPT
         paragraphs = article.paragraphs()
         context.update(
@@ -297,7 +283,7 @@ class ArticleDetailView(DetailView):
 
     def related(self, article, links):
         """Other public articles sharing actors or events, those sharing most first."""
-        actor_ids = [actor.pk for actor in article.actors.all()]
+        actor_ids = [actor.pk for actor in article.links.actors]
         event_ids = [link.event_id for link in links]
         if not actor_ids and not event_ids:
             return []

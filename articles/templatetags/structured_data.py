@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import public
+from articles import public, relations
 from articles.models import Article, ArticleEvent, PermissionScope, Status
 from register.models import Actor, ActorKind, DatePrecision, Event, Place
 
@@ -83,6 +83,8 @@ def place_with_parents(place: Place, request) -> dict:
 
 
 def news_article(article: Article, request, permission) -> dict:
+    # The article page has loaded them already (articles.relations); elsewhere this costs one query.
+    links = article.links if hasattr(article, "links") else relations.load([article])[0].links
     url = _absolute(request, article.get_absolute_url())
     publication = article.publication if article.publication_id else None
     outlet = (
@@ -123,7 +125,7 @@ def news_article(article: Article, request, permission) -> dict:
                 else "Republished in full with the rights holder's permission."
             ),
             "isAccessibleForFree": True,
-            "keywords": [tag.name for tag in article.tags.all()],
+            "keywords": [tag.name for tag in links.tags],
             "about": [
                 {
                     "@type": "Event",
@@ -131,11 +133,11 @@ def news_article(article: Article, request, permission) -> dict:
                     "url": _absolute(request, link.event.get_absolute_url()),
                     "startDate": _date(link.event.start_date, link.event.date_precision),
                 }
-                for link in article.event_links.all()
+                for link in links.events
             ],
             "mentions": [
-                *(actor_ref(actor, request) for actor in article.actors.all()),
-                *(place_ref(place, request) for place in article.places.all()),
+                *(actor_ref(actor, request) for actor in links.actors),
+                *(place_ref(place, request) for place in links.places),
             ],
         }
     )
