@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "archive.middleware.DatabaseUnavailableMiddleware",
+    "archive.routers.ReplicaReadsMiddleware",
     # Last, so everything above treats a kept page as a fresh one.
     "articles.middleware.PublicPageCacheMiddleware",
 ]
@@ -97,8 +98,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "archive.wsgi.application"
 
 
-def _database_from_env() -> dict:
-    url = os.environ.get("DATABASE_URL", "").strip()
+def _database_from_url(url: str) -> dict:
     if not url:
         config = {
             "ENGINE": "django.db.backends.sqlite3",
@@ -124,7 +124,24 @@ def _database_from_env() -> dict:
     return config
 
 
-DATABASES = {"default": _database_from_env()}
+def _replicas_from_env() -> dict[str, dict]:
+    """DATABASE_REPLICA_URL: read replicas of the primary, comma-separated: "replica", "replica_2", ..."""
+    replicas = {}
+    for n, url in enumerate(env_list("DATABASE_REPLICA_URL"), start=1):
+        config = _database_from_url(url)
+        # Tests run against one database: a replica there is the primary itself.
+        config["TEST"] = {"MIRROR": "default"}
+        replicas["replica" if n == 1 else f"replica_{n}"] = config
+    return replicas
+
+
+DATABASES = {"default": _database_from_url(os.environ.get("DATABASE_URL", "").strip()), **_replicas_from_env()}
+# Public pages for anonymous readers read from a replica; writes, the admin and signed-in staff
+# use the primary (archive.routers).
+DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"] if len(DATABASES) > 1 else []
+# A bump of the editorial version younger than this is not trusted to have reached the replicas:
+# what they answer is served but not cached under it.
+ARCHIVE_REPLICA_LAG_SECONDS = int(os.environ.get("DJANGO_REPLICA_LAG_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
@@ -175,7 +192,14 @@ def _cache_from_env() -> dict:
         ).hexdigest()[:12]
     )
     if url:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            # Passed to redis-py's connection pool: a Redis that is down or unreachable costs a
+            # fraction of a second, and articles.cache then leaves it alone for a few seconds.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
     return {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "KEY_PREFIX": prefix,

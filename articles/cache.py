@@ -16,27 +16,108 @@ or the next scheduled revocation if sooner) and is replaced once it passes.
 The token lives in the cache that holds the entries. The local-memory default
 is per process: with several server processes and editors at work, set
 CACHE_URL to a shared cache (Redis) so a change in one process reaches all.
+
+A cache that fails (Redis down or unreachable) is a slower site, never a broken
+or stale one: while it fails the version is unknown, so nothing cached is
+trusted and every page is computed afresh; the process leaves the cache alone
+for RETRY_SECONDS after each failure, and replaces the version when it reaches
+the cache again, since an editorial change may have happened meanwhile.
+
+With read replicas (archive.routers), a page read from a replica just after a
+change may not show it yet: it is served, but not cached under a version
+younger than ARCHIVE_REPLICA_LAG_SECONDS.
 """
 
 import datetime
 import hashlib
+import logging
 import secrets
 import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
+from archive.routers import reading_replica
+
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "archive:version"
 UNTIL_KEY = "archive:version-until"
+RETRY_SECONDS = 5
 _MISSING = object()
 
 
 def _new_token() -> str:
     return f"{time.time_ns():x}{secrets.token_hex(4)}"
+
+
+def _token_age(token: str) -> float:
+    try:
+        return time.time() - int(token[:-8], 16) / 1e9
+    except ValueError:
+        return float("inf")
+
+
+@dataclass
+class _Health:
+    retry_at: float = 0.0
+    failed: bool = False
+
+
+# Per cache backend instance (Django makes one per thread), so a test or a thread
+# that configures another cache starts with a clean slate.
+_health: "weakref.WeakKeyDictionary[Any, _Health]" = weakref.WeakKeyDictionary()
+
+
+def _backend_health() -> _Health:
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    health = _health.get(backend)
+    if health is None:
+        health = _health[backend] = _Health()
+    return health
+
+
+def guarded(operation: Callable, *args: Any, failed: Any = None, **kwargs: Any) -> Any:
+    """
+    operation(*args, **kwargs) on the cache, or `failed` if the cache fails or
+    failed less than RETRY_SECONDS ago.
+    """
+    health = _backend_health()
+    if health.failed and time.monotonic() < health.retry_at:
+        return failed
+    try:
+        if health.failed:
+            # Back after a failure: changes made meanwhile could not bump the version.
+            cache.set(VERSION_KEY, _new_token(), timeout=None)
+            health.failed = False
+            logger.warning("The cache answers again; the editorial version is replaced.")
+        return operation(*args, **kwargs)
+    except Exception as error:
+        if not health.failed:
+            logger.warning("The cache failed (%s: %s); pages are computed uncached.", type(error).__name__, error)
+        health.failed = True
+        health.retry_at = time.monotonic() + RETRY_SECONDS
+        return failed
+
+
+def available() -> bool:
+    """Whether the cache is worth asking: False for RETRY_SECONDS after it failed."""
+    health = _backend_health()
+    return not health.failed or time.monotonic() >= health.retry_at
+
+
+def worth_keeping(token: str) -> bool:
+    """
+    Whether what this request computed may be kept under `token`: not when it
+    was read from a replica that may not have replayed the change behind it.
+    """
+    return reading_replica() is None or _token_age(token) >= settings.ARCHIVE_REPLICA_LAG_SECONDS
 
 
 def _next_change(now: datetime.datetime) -> datetime.datetime:
@@ -57,7 +138,7 @@ def _next_change(now: datetime.datetime) -> datetime.datetime:
 def bump() -> str:
     """Replace the editorial version: everything cached under the old one is gone for readers."""
     token = _new_token()
-    cache.set(VERSION_KEY, token, timeout=None)
+    guarded(cache.set, VERSION_KEY, token, timeout=None)
     return token
 
 
@@ -79,18 +160,21 @@ def editorial_change(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def version() -> str:
-    values = cache.get_many([VERSION_KEY, UNTIL_KEY])
+    """The current editorial version; a new token each time while the cache fails."""
+    values = guarded(cache.get_many, [VERSION_KEY, UNTIL_KEY])
+    if values is None:
+        return _new_token()
     token = values.get(VERSION_KEY)
     if token is None:
-        cache.add(VERSION_KEY, _new_token(), timeout=None)
-        token = cache.get(VERSION_KEY)
-        if token is None:  # a cache that keeps nothing (DummyCache): nothing is ever reused
+        guarded(cache.add, VERSION_KEY, _new_token(), timeout=None)
+        token = guarded(cache.get, VERSION_KEY)
+        if token is None:  # a cache that keeps nothing (DummyCache) or just failed: nothing is reused
             return _new_token()
     until = values.get(UNTIL_KEY)
     now = timezone.now()
     if until is None or until[0] != token:
         until = (token, _next_change(now))
-        cache.set(UNTIL_KEY, until, timeout=None)
+        guarded(cache.set, UNTIL_KEY, until, timeout=None)
     if now >= until[1]:
         return bump()
     return token
@@ -98,7 +182,7 @@ def version() -> str:
 
 def seconds_left(token: str) -> int:
     """How long an entry made under `token` is worth keeping, at most CACHE_SECONDS."""
-    until = cache.get(UNTIL_KEY)
+    until = guarded(cache.get, UNTIL_KEY)
     limit = settings.ARCHIVE_CACHE_SECONDS
     if until is None or until[0] != token:
         return limit
@@ -112,15 +196,19 @@ def key(name: str, *parts: Any, token: str | None = None) -> str:
 
 def store(name: str, parts: tuple, value: Any) -> None:
     token = version()
-    cache.set(key(name, *parts, token=token), value, timeout=seconds_left(token))
+    if available() and worth_keeping(token):
+        guarded(cache.set, key(name, *parts, token=token), value, timeout=seconds_left(token))
 
 
 def cached(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """compute(), kept for the current editorial version under `name` and `parts`."""
     token = version()
+    if not available():
+        return compute()
     entry = key(name, *parts, token=token)
-    value = cache.get(entry, _MISSING)
+    value = guarded(cache.get, entry, _MISSING, failed=_MISSING)
     if value is _MISSING:
         value = compute()
-        cache.set(entry, value, timeout=seconds_left(token))
+        if worth_keeping(token):
+            guarded(cache.set, entry, value, timeout=seconds_left(token))
     return value

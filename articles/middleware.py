@@ -9,7 +9,8 @@ no session or message (so never for someone signed in), and only a response
 that sets no cookie and holds no CSRF token. DJANGO_PAGE_CACHE=0 turns it off.
 
 It sits last in MIDDLEWARE, so the middleware around it (security headers, CSP,
-sessions) treats a kept page exactly as a freshly rendered one.
+sessions) treats a kept page exactly as a freshly rendered one. While the cache
+fails, pages are rendered afresh and nothing is kept (articles.cache.guarded).
 """
 
 from django.conf import settings
@@ -78,15 +79,21 @@ class PublicPageCacheMiddleware:
             if response is None:
                 raise
             return response
+        if not cache.available():
+            return self.get_response(request)
         prefix = f"archive:page:{token}"
-        key = get_cache_key(request, key_prefix=prefix, method="GET", cache=default_cache)
+        key = cache.guarded(get_cache_key, request, key_prefix=prefix, method="GET", cache=default_cache)
         if key is not None:
-            response = default_cache.get(key)
+            response = cache.guarded(default_cache.get, key)
             if response is not None:
                 return response
         response = self.get_response(request)
-        if cacheable_response(request, response):
+        if cacheable_response(request, response) and cache.available() and cache.worth_keeping(token):
             timeout = cache.seconds_left(token)
-            key = learn_cache_key(request, response, timeout, key_prefix=prefix, cache=default_cache)
-            default_cache.set(key, response, timeout)
+            cache.guarded(self._keep, request, response, timeout, prefix)
         return response
+
+    @staticmethod
+    def _keep(request, response, timeout: int, prefix: str) -> None:
+        key = learn_cache_key(request, response, timeout, key_prefix=prefix, cache=default_cache)
+        default_cache.set(key, response, timeout)

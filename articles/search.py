@@ -16,7 +16,7 @@ from django.contrib.postgres.search import (
     SearchVectorExact,
     SearchVectorField,
 )
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     BooleanField,
     Case,
@@ -218,7 +218,8 @@ def few_ids(query: str) -> list[int] | None:
     """
     # UNION ALL stops at the limit; a row found twice only reaches it sooner.
     sql, params = _union_ids(query, union="UNION ALL")
-    with connection.cursor() as cursor:
+    # The database the page's other reads use: a replica for anonymous readers (archive.routers).
+    with connections[router.db_for_read(ArticleActor)].cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql} LIMIT {FREQUENT + 1}) AS found", params)  # noqa: S608
         rows = [row[0] for row in cursor.fetchall()]
     if len(_frequent) > 1000:
