@@ -34,27 +34,11 @@ def api_url(view_name: str) -> serializers.HyperlinkedIdentityField:
 
 def current_permission(article: Article) -> RepublicationPermission | None:
     """
-    Article.current_permission(), or on a list page the same choice made over
-    the prefetched valid permissions: the article's own before a standing one,
-    full text before excerpt, newest first.
+    Article.current_permission(), made over the valid permissions the view has
+    loaded with the article's other links (articles.relations) when it has.
     """
-    if "_current_permission" not in article.__dict__:
-        if hasattr(article, "valid_permissions"):
-            own = list(article.valid_permissions)
-            standing = list(article.publication.valid_standing) if article.publication_id else []
-            candidates = sorted(
-                [*own, *standing],
-                key=lambda p: (
-                    p.article_id is None,
-                    p.scope != PermissionScope.FULL_TEXT,
-                    -p.granted_on.toordinal(),
-                    -p.pk,
-                ),
-            )
-            article._current_permission = candidates[0] if candidates else None
-        else:
-            article._current_permission = article.current_permission()
-    return article._current_permission
+    links = getattr(article, "links", None)
+    return links.permission if links is not None else article.current_permission()
 
 
 # --------------------------------------------------------------------------
@@ -178,12 +162,12 @@ class ArticleSerializer(serializers.ModelSerializer):
     url = PageUrlField()
     api_url = api_url("article-detail")
     publication = PublicationSerializer(allow_null=True)
-    tags = TagLinkSerializer(many=True, source="tags.all")
+    tags = TagLinkSerializer(many=True, source="links.tags")
     permission = serializers.SerializerMethodField()
-    provenance = ProvenanceRecordSerializer(many=True, source="provenance.all")
-    actors = ActorLinkSerializer(many=True, source="actors.all")
-    places = PlaceLinkSerializer(many=True, source="places.all")
-    events = ReportedEventSerializer(many=True, source="event_links.all")
+    provenance = ProvenanceRecordSerializer(many=True, source="links.provenance")
+    actors = ActorLinkSerializer(many=True, source="links.actors")
+    places = PlaceLinkSerializer(many=True, source="links.places")
+    events = ReportedEventSerializer(many=True, source="links.events")
 
     class Meta:
         model = Article

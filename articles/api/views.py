@@ -17,11 +17,11 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
-from articles import public
+from articles import public, relations
 from articles.filters import MAX_TAGS, MAX_VALUE_LENGTH, ArticleFilter, EventFilter, RegisterFilter, TagsFilter
 from articles.gazetteer import PlaceIndex, public_place_ids
-from articles.models import Article, ArticleEvent, ProvenanceRecord, RepublicationPermission
-from register.models import Actor, ActorAlias, Affiliation, Event, EventParticipant, Place, PlaceAlias
+from articles.models import Article, ArticleEvent
+from register.models import ActorAlias, Affiliation, Event, EventParticipant, Place, PlaceAlias
 
 from . import serializers
 
@@ -60,33 +60,12 @@ class ArchiveFilterExtension(DjangoFilterExtension):
 
 
 def articles_for_api(articles, *, detail=False):
-    articles = articles.select_related("publication").prefetch_related(
-        "tags",
-        Prefetch("provenance", ProvenanceRecord.objects.select_related("publication").order_by("position")),
-        Prefetch("actors", Actor.objects.only("name", "slug", "kind").order_by("name", "id")),
-        Prefetch("places", Place.objects.only("name", "slug", "kind").order_by("name", "id")),
-        Prefetch(
-            "event_links",
-            ArticleEvent.objects.select_related("event")
-            .only(
-                "article_id",
-                "excerpt",
-                "paragraph",
-                "event__title",
-                "event__slug",
-                "event__event_type",
-                "event__start_date",
-            )
-            .order_by("paragraph", "event__start_date", "id"),
-        ),
-    )
-    if detail:
-        return articles
-    valid = RepublicationPermission.objects.valid()
-    return articles.defer("body", "editor_notes").prefetch_related(
-        Prefetch("permissions", valid, to_attr="valid_permissions"),
-        Prefetch("publication__standing_permissions", valid, to_attr="valid_standing"),
-    )
+    """
+    The articles' own columns; their tags, actors, places, events, provenance and
+    permissions are read for the page shown, in one query (articles.relations).
+    """
+    articles = articles.select_related("publication")
+    return articles if detail else articles.defer("body", "editor_notes")
 
 
 def events_for_api(events):
@@ -152,6 +131,13 @@ class ArticleViewSet(PublicViewSet):
 
     def get_queryset(self):
         return articles_for_api(Article.objects.public(), detail=self.action == "retrieve")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else relations.load(list(page))
+
+    def get_object(self):
+        return relations.load([super().get_object()])[0]
 
     def retrieve(self, request, *args, **kwargs):
         try:
