@@ -8,6 +8,7 @@ any of its aliases also finds what is linked to them.
 """
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -94,6 +95,47 @@ def named(queryset: QuerySet, alias_model, query: str) -> QuerySet:
     owner = "actor" if alias_model is ActorAlias else "place"
     by_alias = alias_model.objects.filter(name_condition(query), **{owner: OuterRef("pk")})
     return queryset.filter(by_name | Exists(by_alias))
+
+
+@dataclass(frozen=True)
+class Names:
+    """The actors and places a query names (by name or alias) and the tags holding it: resolved once per search."""
+
+    actors: tuple[int, ...] = ()
+    places: tuple[int, ...] = ()
+    tags: tuple[int, ...] = ()
+
+
+def resolve_names(query: str) -> Names:
+    """
+    In one query, the ids of the actors and places whose name or an alias matches
+    the query, and of the tags whose name holds it. The searches after it use the
+    ids as constants, so the planner knows how few there are (a pattern on names
+    it would guess at), and a search that names none asks nothing more of them.
+    """
+    from register.models import Actor, Place, Tag
+
+    condition = name_condition(query)
+    if condition is None:
+        return Names()
+
+    def ids(queryset: QuerySet, kind: str, field: str) -> QuerySet:
+        return queryset.filter(condition).order_by().annotate(named_kind=Value(kind)).values_list("named_kind", field)
+
+    parts = [
+        ids(Actor.objects.all(), "actor", "pk"),
+        ids(ActorAlias.objects.all(), "actor", "actor_id"),
+        ids(Place.objects.all(), "place", "pk"),
+        ids(PlaceAlias.objects.all(), "place", "place_id"),
+        Tag.objects.filter(name__icontains=query.strip())
+        .order_by()
+        .annotate(named_kind=Value("tag"))
+        .values_list("named_kind", "pk"),
+    ]
+    found: dict[str, set[int]] = {"actor": set(), "place": set(), "tag": set()}
+    for kind, pk in parts[0].union(*parts[1:], all=True):
+        found[kind].add(pk)
+    return Names(**{f"{kind}s": tuple(sorted(ids)) for kind, ids in found.items()})
 
 
 def _text_condition(query: str, fields: tuple[str, ...]) -> Q:
@@ -210,14 +252,14 @@ def frequent(query: str) -> bool:
     return _frequent.get((connection.alias, query), False)
 
 
-def few_ids(query: str) -> list[int] | None:
+def few_ids(query: str, names: Names | None = None) -> list[int] | None:
     """
     The ids of the articles (any status) the words and names match, when FREQUENT or
     fewer; None when more, for then walking the newest articles and testing each is
     cheaper than gathering every match.
     """
     # UNION ALL stops at the limit; a row found twice only reaches it sooner.
-    sql, params = _union_ids(query, union="UNION ALL")
+    sql, params = _union_ids(query, _name_ids(query, names), union="UNION ALL")
     # The database the page's other reads use: a replica for anonymous readers (archive.routers).
     with connections[router.db_for_read(ArticleActor)].cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql} LIMIT {FREQUENT + 1}) AS found", params)  # noqa: S608
@@ -228,9 +270,18 @@ def few_ids(query: str) -> list[int] | None:
     return None if len(rows) > FREQUENT else sorted(set(rows))
 
 
-def _name_ids(query: str) -> list[QuerySet]:
+def _name_ids(query: str, names: Names | None = None) -> list[QuerySet]:
+    """The ids of the articles linked to the actors and places the query names."""
     from register.models import Actor, Place
 
+    if names is not None:
+        # Resolved already: constants, and nothing to ask when the query names no one.
+        linked = []
+        if names.actors:
+            linked.append(ArticleActor.objects.filter(actor__in=names.actors).order_by().values("article"))
+        if names.places:
+            linked.append(ArticlePlace.objects.filter(place__in=names.places).order_by().values("article"))
+        return linked
     actors = named(Actor.objects.all(), ActorAlias, query).values("pk")
     places = named(Place.objects.all(), PlaceAlias, query).values("pk")
     return [
@@ -239,20 +290,22 @@ def _name_ids(query: str) -> list[QuerySet]:
     ]
 
 
-def _matching(articles: QuerySet, query: str, *, walk: bool) -> QuerySet:
-    names = _name_ids(query)
+def _matching(articles: QuerySet, query: str, *, walk: bool, names: Names | None = None) -> QuerySet:
+    linked = _name_ids(query, names)
     if walk:
         condition = _text_condition_for_walk(query)
-        for ids in names:
+        for ids in linked:
             condition |= Q(pk__in=ids)
         return articles.filter(condition)
-    return articles.filter(pk__in=RawSQL(*_union_ids(query, names)))  # noqa: S611 (compiled querysets)
+    return articles.filter(pk__in=RawSQL(*_union_ids(query, linked)))  # noqa: S611 (compiled querysets)
 
 
-def _union_ids(query: str, names: list[QuerySet] | None = None, union: str = "UNION") -> tuple[str, list]:
+def _union_ids(query: str, linked: list[QuerySet], union: str = "UNION") -> tuple[str, list]:
     """One set of ids, the text's and the names', for the planner to join: each part uses its own index."""
-    parts = [_text_ids(query)] + [ids.query.sql_with_params() for ids in names or _name_ids(query)]
+    parts = [_text_ids(query)] + [ids.query.sql_with_params() for ids in linked]
     parts = [part for part in parts if part is not None]
+    if not parts:  # no words to match and no one named
+        return "SELECT 0 WHERE 1 = 0", []
     return f" {union} ".join(part[0] for part in parts), [param for part in parts for param in part[1]]
 
 
@@ -280,7 +333,7 @@ def search_articles(articles: QuerySet, query: str, *, rank: bool = True) -> Que
     return matched.annotate(search_rank=score).order_by("-search_rank", "-dated", "-id")
 
 
-def best_articles(articles: QuerySet, query: str) -> tuple[QuerySet, QuerySet]:
+def best_articles(articles: QuerySet, query: str, names: Names | None = None) -> tuple[QuerySet, QuerySet]:
     """
     For the search page: (the matches to show, best first; every match). On
     PostgreSQL the ranking reads at most FREQUENT or RANKED stored documents,
@@ -288,10 +341,10 @@ def best_articles(articles: QuerySet, query: str) -> tuple[QuerySet, QuerySet]:
     """
     if not terms(query):
         return articles.none(), articles.none()
-    ids = few_ids(query)
+    ids = few_ids(query, names)
     walk = ids is None
     if walk:
-        matched = _matching(articles, query, walk=True)
+        matched = _matching(articles, query, walk=True, names=names)
     else:
         # Start from the ids and ask of each whether it is in `articles`, so that no index
         # of `articles` is walked instead (SQLite, without statistics, would take status's).
@@ -312,19 +365,23 @@ def shown_count(count: int, cap: int = COUNT_CAP) -> str:
     return f"{cap:,}+" if count > cap else f"{count:,}"
 
 
-def search_events(events: QuerySet, query: str) -> QuerySet:
+def search_events(events: QuerySet, query: str, names: Names | None = None) -> QuerySet:
     """Events (from an already public queryset) matching the query's words or the names in it."""
     if not terms(query):
         return events.none()
     from register.models import Actor, Place
 
-    actors = named(Actor.objects.all(), ActorAlias, query).values("pk")
-    places = named(Place.objects.all(), PlaceAlias, query).values("pk")
-    return events.filter(
-        _text_condition(query, ("title", "description"))
-        | Q(Exists(EventParticipant.objects.filter(event=OuterRef("pk"), actor__in=actors)))
-        | Q(place__in=places)
-    )
+    if names is None:
+        actors = named(Actor.objects.all(), ActorAlias, query).values("pk")
+        places = named(Place.objects.all(), PlaceAlias, query).values("pk")
+    else:
+        actors, places = names.actors, names.places
+    condition = _text_condition(query, ("title", "description"))
+    if names is None or actors:
+        condition |= Q(Exists(EventParticipant.objects.filter(event=OuterRef("pk"), actor__in=actors)))
+    if names is None or places:
+        condition |= Q(place__in=places)
+    return events.filter(condition)
 
 
 def articles_reporting(events: QuerySet) -> Q:

@@ -25,7 +25,6 @@ from register.models import (
     EventParticipant,
     EventType,
     Place,
-    PlaceAlias,
     Tag,
     TaggedEvent,
 )
@@ -543,25 +542,30 @@ def search_view(request):
     context = {"form": form, "query": ""}
     if form.is_bound and form.is_valid() and search.terms(form.cleaned_data["q"]):
         query = form.cleaned_data["q"].strip()
-        best, articles = search.best_articles(public_articles(), query)
+        names = search.resolve_names(query)
+        best, articles = search.best_articles(public_articles(), query, names)
         # A search names few actors, places, tags and events: each is asked on its own whether it is public.
-        events = visibility.reported_events(search.search_events(Event.objects.all(), query))
+        events = visibility.reported_events(search.search_events(Event.objects.all(), query, names))
         found_articles = list(listing(best)[: page_size()])
         bodies = dict(Article.objects.filter(pk__in=[a.pk for a in found_articles]).values_list("pk", "body"))
         for article in found_articles:
             article.snippet = search.snippet(bodies.get(article.pk, ""), query)
-        article_count, event_count = search.capped_count(articles), search.capped_count(events)
+        # The events shown and their capped count from one read of at most COUNT_CAP + 1 of them.
+        found_events = list(event_listing(events).order_by("-start_date", "-id")[: search.COUNT_CAP + 1])
+        article_count, event_count = search.capped_count(articles), len(found_events)
         size = page_size()
+        actors = visibility.visible_actors().filter(pk__in=names.actors).order_by("name", "id")
+        places = visibility.visible_places().filter(pk__in=names.places).order_by("name", "id")
         context.update(
             query=query,
-            actors=search.named(visibility.visible_actors(), ActorAlias, query).prefetch_related("aliases")[:size],
-            places=search.named(visibility.visible_places(), PlaceAlias, query).select_related("parent")[:size],
-            events=event_listing(events).order_by("-start_date", "-id")[: page_size()],
+            actors=actors.prefetch_related("aliases")[:size] if names.actors else [],
+            places=places.select_related("parent")[:size] if names.places else [],
+            events=found_events[:size],
             event_count=event_count,
             event_count_shown=search.shown_count(event_count),
             articles=found_articles,
             article_count=article_count,
             article_count_shown=search.shown_count(article_count),
-            tags=visibility.visible_tags().filter(name__icontains=query).order_by("name")[: page_size()],
+            tags=visibility.visible_tags().filter(pk__in=names.tags).order_by("name")[:size] if names.tags else [],
         )
     return render(request, "articles/search.html", context)
