@@ -6,11 +6,14 @@ it, so a name that only a draft mentions never reaches the public site. Every
 query here starts from Article.objects.public() or Event.objects.public().
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import get_script_prefix
 
-from register.models import Actor, Event, EventParticipant, Place, Tag, TaggedEvent
+from register.models import Actor, Event, EventParticipant, Place, Tag, TaggedEvent, tag_url
 
 from . import cache
 from .models import Article, ArticleActor, ArticleEvent, ArticlePlace, TaggedArticle
@@ -184,15 +187,37 @@ def with_tag_counts(tag: Tag, counts: dict[int, tuple[int, int]] | None = None) 
     return tag
 
 
-def tag_cloud() -> list[Tag]:
-    """Every public tag by name, with its counts: what the tag list and the home page show."""
+@dataclass(frozen=True, slots=True)
+class CloudTag:
+    """A public tag as the tag list and the home page show it."""
+
+    pk: int
+    name: str
+    slug: str
+    article_count: int
+    event_count: int
+
+    @property
+    def item_count(self) -> int:
+        return self.article_count + self.event_count
+
+    def get_absolute_url(self) -> str:
+        return tag_url(get_script_prefix(), self.slug)
+
+
+def tag_cloud() -> list[CloudTag]:
+    """
+    Every public tag by name, with its counts: what the tag list and the home page
+    show. Cached as plain tuples: thousands of model instances take longer to
+    unpickle than to query.
+    """
 
     def compute():
         counts = tag_counts()
-        tags = Tag.objects.only("name", "slug").order_by("name", "id")
-        return [with_tag_counts(tag, counts) for tag in tags.iterator() if tag.pk in counts]
+        tags = Tag.objects.order_by("name", "id").values_list("pk", "name", "slug")
+        return [(pk, name, slug, *counts[pk]) for pk, name, slug in tags.iterator() if pk in counts]
 
-    return cache.cached("tag-cloud", (), compute)
+    return [CloudTag(*row) for row in cache.cached("tag-cloud", (), compute)]
 
 
 # A tag on fewer links than this is rare: its articles are read from the tag's own index

@@ -62,6 +62,23 @@ def tag_links(tags, label="Tags") -> str:
     return format_html('<ul class="tags" aria-label="{}">{}</ul>', label, mark_safe(items))  # noqa: S308 (escaped above)
 
 
+@register.simple_tag
+def tag_cloud(tags, peak) -> str:
+    """
+    The cloud's items, each sized by cloud_size and with its counts: rendered in one
+    call, for the cloud holds every public tag (thousands in a grown archive).
+    """
+    prefix = get_script_prefix()
+    items = [
+        f'<li class="cloud__tag cloud__tag--{cloud_size(tag.item_count, peak)}">'
+        f'<a href="{escape(tag_url(prefix, tag.slug))}">{escape(tag.name)}</a> '
+        f'<span class="count" aria-label="{tag.article_count} articles, {tag.event_count} events">'
+        f"{tag.item_count}</span></li>"
+        for tag in tags
+    ]
+    return mark_safe("\n".join(items))  # noqa: S308 (names and addresses escaped, counts are integers)
+
+
 @register.inclusion_tag("articles/_timeline.html")
 def timeline_svg(timeline, caption="Events per month"):
     return {"timeline": timeline, "caption": caption}
