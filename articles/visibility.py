@@ -57,19 +57,3 @@ def visible_tags() -> QuerySet:
     articles = TaggedArticle.objects.filter(tag=OuterRef("pk")).filter(public_article("content_object_id"))
     events = TaggedEvent.objects.filter(tag=OuterRef("pk")).filter(public_event("content_object_id"))
     return Tag.objects.filter(Exists(articles) | Exists(events))
-
-
-def public_article_count(link_model, field: str):
-    """A correlated count of the row's links to public articles, through `link_model`'s `field`."""
-    from django.db.models import Count, IntegerField, Subquery
-    from django.db.models.functions import Coalesce
-
-    links = (
-        link_model.objects.filter(**{field: OuterRef("pk")})
-        .filter(public_article("article_id"))
-        .order_by()
-        .values(field)
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(links, output_field=IntegerField()), 0)
