@@ -6,23 +6,42 @@ never through a form field, so the permission checks and the provenance trail
 cannot be skipped.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from register.models import Actor, Place
+from register.models import Actor, ActorAlias, Place, Tag, TagAlias
+from register.text import normalize_name
 
 from . import suggestions, workflow
 from .models import (
@@ -50,17 +69,24 @@ def count_of(model, field: str = "article"):
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+def covered(permissions, *, per_row: bool = False):
+    """
+    Whether one of `permissions` covers the article. `per_row` asks PostgreSQL to probe
+    both indexes for each row it reads, as a page of rows wants: two EXISTS joined by
+    OR it answers by hashing every permission first, as a count over many rows wants.
+    """
+    if per_row and connection.vendor == "postgresql":
+        return Exists(permissions.filter(Q(article=OuterRef("pk")) | Q(publication=OuterRef("publication"))))
+    return Exists(permissions.filter(article=OuterRef("pk"))) | Exists(
+        permissions.filter(publication=OuterRef("publication"))
+    )
+
+
 def permission_state():
-    """valid / lapsed (revoked, expired or not yet in force) / none, as the list shows and filters it."""
-
-    def covering(permissions):
-        return Exists(permissions.filter(article=OuterRef("pk"))) | Exists(
-            permissions.filter(publication=OuterRef("publication"))
-        )
-
+    """valid / lapsed (revoked, expired or not yet in force) / none, as the list shows it."""
     return Case(
-        When(covering(RepublicationPermission.objects.valid()), then=Value("valid")),
-        When(covering(RepublicationPermission.objects.all()), then=Value("lapsed")),
+        When(covered(RepublicationPermission.objects.valid(), per_row=True), then=Value("valid")),
+        When(covered(RepublicationPermission.objects.all(), per_row=True), then=Value("lapsed")),
         default=Value("none"),
     )
 
@@ -256,26 +282,232 @@ class PermissionStateFilter(admin.SimpleListFilter):
         return (("valid", "valid"), ("lapsed", "revoked or expired"), ("none", "none"))
 
     def queryset(self, request, queryset):
-        if self.value() in ("valid", "lapsed", "none"):
-            return queryset.filter(permission_state=self.value())
-        return queryset
+        if self.value() not in ("valid", "lapsed", "none"):
+            return queryset
+        valid, any_ = covered(RepublicationPermission.objects.valid()), covered(RepublicationPermission.objects.all())
+        if self.value() == "valid":
+            return queryset.filter(valid)
+        if self.value() == "lapsed":
+            return queryset.filter(~valid & any_)
+        return queryset.filter(~any_)
 
 
-class TagFilter(admin.SimpleListFilter):
-    title = "tag"
-    parameter_name = "tag"
+MAX_TYPED_VALUE = 200
+
+
+def is_number(value: str) -> bool:
+    """Digits that fit a database integer: anything else would be a database error, not an empty list."""
+    return value.isascii() and value.isdigit() and len(value) < 19
+
+
+class TypedValueFilter(admin.SimpleListFilter):
+    """
+    A box to type a name in, for registers too long to list as links (thousands of
+    tags and actors). The other parameters of the list ride along as hidden inputs.
+    """
+
+    template = "admin/archive_typed_filter.html"
+    noun = ""
+    hint = ""
 
     def lookups(self, request, model_admin):
-        from register.models import Tag
+        return ()
 
-        # Per tag, is there one article link: an index probe each, not a DISTINCT over every link.
-        linked = TaggedArticle.objects.filter(tag=OuterRef("pk"))
-        return Tag.objects.filter(Exists(linked)).order_by("name").values_list("slug", "name")
+    def has_output(self):
+        return True
+
+    def typed(self):
+        return (self.value() or "").strip()
+
+    def shown(self):
+        return self.typed()
+
+    def find(self, value):
+        raise NotImplementedError
+
+    @cached_property
+    def found(self):
+        value = self.typed()
+        # PostgreSQL refuses a NUL in a string; no name holds one.
+        if not value or len(value) > MAX_TYPED_VALUE or "\x00" in value:
+            return []
+        return self.find(value)
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(tag_links__tag__slug=self.value())
-        return queryset
+        if not self.typed():
+            return queryset
+        if not self.found:
+            return queryset.none()
+        return self.filter_by(queryset, self.found)
+
+    def note(self):
+        value = self.typed()
+        if not value:
+            return ""
+        if not self.found:
+            return f"There is no {self.noun} “{value}” in the register."
+        names = ", ".join(f"“{item}”" for item in self.found)
+        if len(self.found) > 1:
+            return f"“{value}” names {len(self.found)} {self.noun}s: {names}. The list shows articles of any of them."
+        return f"Showing {names}."
+
+    def choices(self, changelist):
+        own = set(self.expected_parameters())
+        yield {
+            "parameter_name": self.parameter_name,
+            "value": self.shown(),
+            "hint": self.hint,
+            "note": self.note(),
+            "failed": bool(self.typed()) and not self.found,
+            "hidden": [
+                (name, value)
+                for name, values in sorted(changelist.filter_params.items())
+                if name not in own
+                for value in values
+            ],
+            "clear_url": changelist.get_query_string(remove=list(own)),
+        }
+
+
+class TagFilter(TypedValueFilter):
+    title = "tag"
+    parameter_name = "tag"
+    noun = "tag"
+    hint = "slug or name"
+
+    def find(self, value):
+        spelled = Exists(TagAlias.objects.filter(tag=OuterRef("pk"), name_key=normalize_name(value)))
+        tags = list(
+            Tag.objects.annotate(lower_name=Lower("name"))
+            .filter(Q(slug=value) | Q(lower_name=Lower(Value(value))) | spelled)
+            .order_by("name")
+        )
+        # A slug or a name is unique; a spelling kept from a merge comes last.
+        by_slug = [tag for tag in tags if tag.slug == value]
+        by_name = [tag for tag in tags if tag.name.lower() == value.lower()]
+        return by_slug or by_name or tags
+
+    def filter_by(self, queryset, tags):
+        return queryset.filter(Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags)))
+
+
+class ActorFilter(TypedValueFilter):
+    """By any spelling of an actor's name, or its slug; the id parameter of the former list of links still works."""
+
+    title = "actor"
+    parameter_name = "actor"
+    id_parameter = "actors__id__exact"
+    noun = "actor"
+    hint = "name in any spelling, or slug"
+
+    def __init__(self, request, params, model, model_admin):
+        self.actor_id = params.pop(self.id_parameter)[-1].strip() if self.id_parameter in params else None
+        super().__init__(request, params, model, model_admin)
+        if self.actor_id is not None:
+            self.used_parameters[self.id_parameter] = self.actor_id
+
+    def expected_parameters(self):
+        return [self.parameter_name, self.id_parameter]
+
+    def by_id(self):
+        return self.actor_id is not None and not super().typed()
+
+    def typed(self):
+        return self.actor_id if self.by_id() else super().typed()
+
+    def shown(self):
+        return self.found[0].name if self.by_id() and self.found else super().shown()
+
+    def find(self, value):
+        if self.by_id():
+            return list(Actor.objects.filter(pk=value)) if is_number(value) else []
+        key = normalize_name(value)
+        spelled = Exists(ActorAlias.objects.filter(actor=OuterRef("pk"), name_key=key))
+        actors = list(Actor.objects.filter(Q(slug=value) | Q(name_key=key) | spelled).order_by("name"))
+        return [actor for actor in actors if actor.slug == value] or actors
+
+    def filter_by(self, queryset, actors):
+        return queryset.filter(Exists(ArticleActor.objects.filter(article=OuterRef("pk"), actor__in=actors)))
+
+
+class DatedFilter(admin.ListFilter):
+    """
+    Year, then month, of the date the list sorts by. The years run from the first
+    date to the last, two index probes: date_hierarchy reads every article's
+    date to learn which years hold one.
+    """
+
+    title = "date"
+    year_parameter = "dated__year"
+    month_parameter = "dated__month"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name in self.expected_parameters():
+            if name in params:
+                self.used_parameters[name] = params.pop(name)[-1]
+        self.year = self._number(self.year_parameter, 1, 9998)
+        self.month = self._number(self.month_parameter, 1, 12) if self.year else None
+        dates = model.objects.order_by("dated").values_list("dated", flat=True)
+        self.first, self.last = dates.first(), dates.last()
+
+    def _number(self, name, low, high):
+        value = self.used_parameters.get(name)
+        if value is None:
+            return None
+        if not is_number(value) or not low <= int(value) <= high:
+            raise IncorrectLookupParameters(f"{name}: not a number from {low} to {high}")
+        return int(value)
+
+    def expected_parameters(self):
+        return [self.year_parameter, self.month_parameter]
+
+    def has_output(self):
+        return self.first is not None
+
+    def queryset(self, request, queryset):
+        if self.year is None:
+            return queryset
+        start = datetime.date(self.year, self.month or 1, 1)
+        if self.month is None:
+            end = start.replace(year=self.year + 1)
+        else:
+            end = (start + datetime.timedelta(days=31)).replace(day=1)
+        return queryset.filter(dated__gte=start, dated__lt=end)
+
+    def choices(self, changelist):
+        remove = self.expected_parameters()
+        yield {
+            "selected": self.year is None,
+            "query_string": changelist.get_query_string(remove=remove),
+            "display": "Any date",
+        }
+        if self.year is None:
+            for year in range(self.last.year, self.first.year - 1, -1):
+                yield {
+                    "selected": False,
+                    "query_string": changelist.get_query_string({self.year_parameter: year}, remove),
+                    "display": str(year),
+                }
+            return
+        yield {
+            "selected": self.month is None,
+            "query_string": changelist.get_query_string({self.year_parameter: self.year}, remove),
+            "display": f"{self.year}, every month",
+        }
+        months = range(1, 13)
+        if self.first.year == self.year:
+            months = [m for m in months if m >= self.first.month]
+        if self.last.year == self.year:
+            months = [m for m in months if m <= self.last.month]
+        for month in months:
+            yield {
+                "selected": self.month == month,
+                "query_string": changelist.get_query_string(
+                    {self.year_parameter: self.year, self.month_parameter: month}, remove
+                ),
+                "display": formats.date_format(datetime.date(self.year, month, 1), "YEAR_MONTH_FORMAT"),
+            }
 
 
 class LinkedOnlyFilter(admin.RelatedFieldListFilter):
@@ -318,6 +550,30 @@ class EstimatedCountPaginator(Paginator):
         return estimate if estimate > self.exact_below else super().count
 
 
+class ArticleChangeList(ChangeList):
+    """The page's rows without their long texts, and their tags' names in one query of plain values."""
+
+    def get_results(self, request):
+        self.queryset = self.queryset.defer("body", "standfirst", "editor_notes", "withdrawal_reason")
+        super().get_results(request)
+        rows = list(self.result_list)
+        names = {row.pk: [] for row in rows}
+        links = TaggedArticle.objects.filter(content_object__in=names).order_by()
+        for article_id, name in links.values_list("content_object_id", "tag__name"):
+            names[article_id].append(name)
+        for row in rows:
+            row.tag_names = sorted(names[row.pk], key=str.casefold)
+
+    @cached_property
+    def change_url(self):
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+        return reverse(name, args=["__pk__"], current_app=self.model_admin.admin_site.name)
+
+    def url_for_result(self, result):
+        # reverse() once per page, not once per row: it is among the costliest steps of a row.
+        return self.change_url.replace("__pk__", quote(str(result.pk)))
+
+
 @admin.register(Article)
 class ArticleAdmin(HistoryAdmin):
     form = ArticleAdminForm
@@ -337,14 +593,15 @@ class ArticleAdmin(HistoryAdmin):
         PermissionStateFilter,
         ("publication", LinkedOnlyFilter),
         TagFilter,
-        ("actors", LinkedOnlyFilter),
+        ActorFilter,
+        DatedFilter,
     )
-    # No exact COUNT of the whole archive per page view (issue 6).
+    # No exact COUNT of the whole archive per page view (issue 6), nor one per filter choice.
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     list_select_related = ("publication",)
     search_fields = ("title", "slug", "standfirst", "byline", "original_title", "publication__name")
-    date_hierarchy = "dated"
     autocomplete_fields = ("publication",)
     readonly_fields = (
         "status",
@@ -413,7 +670,6 @@ class ArticleAdmin(HistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .prefetch_related("tags")
             .annotate(
                 permission_state=permission_state(),
                 actor_count=count_of(ArticleActor),
@@ -421,6 +677,9 @@ class ArticleAdmin(HistoryAdmin):
                 event_count=count_of(ArticleEvent),
             )
         )
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -486,7 +745,17 @@ class ArticleAdmin(HistoryAdmin):
 
     @admin.display(description="tags")
     def tag_list(self, obj):
-        return ", ".join(tag.name for tag in obj.tags.all())
+        return ", ".join(obj.tag_names)
+
+    def action_checkbox(self, obj):
+        # Django's own checkbox, written out: its widget renders a template for every row.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     @admin.display(description="permission in force")
     def permission_summary(self, obj):

@@ -335,6 +335,7 @@ class Article(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["dated", "id"], name="article_dated"),
             models.Index(fields=["status", "dated", "id"], name="article_status_dated"),
             models.Index(fields=["publication", "dated"], name="article_publication_dated"),
         ]
