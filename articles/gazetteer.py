@@ -10,9 +10,11 @@ level per event.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import router
+
 from register.models import GeoPrecision, Place, PlaceKind
 
-from . import public
+from . import cache, public
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,9 @@ class Located:
     precision: str
 
 
+PLACE_FIELDS = ("id", "name", "slug", "kind", "parent_id", "latitude", "longitude", "geo_precision")
+
+
 class PlaceIndex:
     """Every place of the register by primary key, loaded on first use."""
 
@@ -33,8 +38,10 @@ class PlaceIndex:
     @property
     def places(self) -> dict[int, Place]:
         if self._places is None:
-            fields = ("name", "slug", "kind", "parent_id", "latitude", "longitude", "geo_precision")
-            self._places = {place.pk: place for place in Place.objects.only(*fields).order_by()}
+            # Cached as plain rows under the editorial version: read once per change, not per request.
+            rows = cache.cached("place-index", (), lambda: list(Place.objects.order_by().values_list(*PLACE_FIELDS)))
+            db = router.db_for_read(Place)
+            self._places = {row[0]: Place.from_db(db, PLACE_FIELDS, row) for row in rows}
         return self._places
 
     def chain(self, place_id: int | None) -> list[Place]:

@@ -284,7 +284,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EventLinkSerializer(allow_null=True))
     def get_parent(self, event):
-        if event.parent_id is None or not event.parent_is_public:
+        if event.parent is None:  # none, or not public (the view reads only public parents)
             return None
         return EventLinkSerializer(event.parent, context=self.context).data
 
