@@ -20,10 +20,9 @@ from .accounts import make_user
 pytestmark = pytest.mark.django_db
 
 DETAIL_QUERIES = 6
-# The article page still reads its tags, provenance, actors, places, event links and permission
-# in a query each, then its related articles: two over issue 6's six.
-ARTICLE_QUERIES = 8
-# Session, user, permissions, the filters' choices, an estimated count, the rows and their tags, the dates.
+# The article, every link it has in one query (articles.relations), its related articles.
+ARTICLE_QUERIES = 3
+# Session, user, permissions, the filters' choices, an estimated count, the rows and their tags.
 CHANGELIST_QUERIES = 13
 
 
