@@ -32,7 +32,8 @@ def main(before_path: str, after_path: str) -> int:
     for page in before["pages"]:
         other = pages_after.get(page["name"])
         if other is None or not page.get("ratio") or not other.get("ratio"):
-            print(f"| {page['label']} | {page.get('rps') or '–'} | {(other or {}).get('rps') or '–'} | – | – | – | – |")
+            rates = [f"{p['rps']:.1f}" if p and p.get("rps") else (p or {}).get("state", "–") for p in (page, other)]
+            print(f"| {page['label']} | {rates[0]} | {rates[1]} | – | – | – | not load-tested |")
             continue
         change = other["rps"] / page["rps"] - 1
         within = change >= -LIMIT
