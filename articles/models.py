@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from register.models import Actor, DatePrecision, Event, Place, Tag
+from register.models import Actor, DatePrecision, Event, Place, Tag, slug_url
 from register.text import unique_slug
 
 
@@ -356,7 +356,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return slug_url("articles:detail", self.slug)
 
     @property
     def body_sha256(self) -> str:

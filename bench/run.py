@@ -75,6 +75,8 @@ class Page:
     queries: int | None = None
     sql_ms: float | None = None
     single_ms: float | None = None
+    # The first request, which computes what the editorial version caches (counts, page keys).
+    cold_ms: float | None = None
     slowest_sql: str = ""
     sql: list[str] = field(default_factory=list, repr=False)
     requests: int = 0
@@ -274,8 +276,9 @@ def serve_in_process(client, connection, page: Page):
 def count_queries(pages: list[Page], session_key: str) -> None:
     """
     Each page in-process against the same database: its SQL queries and their time,
-    from a second request once the first has warmed the caches. A page that takes
-    SLOW seconds or more is not load-tested: its one request is its measure.
+    from a second request once the first has warmed the caches (the first one's time
+    is kept too: what the first reader after an editorial change waits). A page whose
+    second request takes SLOW seconds or more is not load-tested: that request is its measure.
     """
     from django.db import connection
     from django.test import Client
@@ -287,9 +290,13 @@ def count_queries(pages: list[Page], session_key: str) -> None:
             page.state, page.note = "missing", "no such page yet"
             continue
         response, captured, elapsed = serve_in_process(client, connection, page)
-        if elapsed < SLOW:
+        page.cold_ms = elapsed * 1000
+        # The first request computes what is cached per editorial version, however long that takes;
+        # the second is what readers get until the next change, and is what decides whether to load-test.
+        if elapsed < REQUEST_LIMIT:
             response, captured, elapsed = serve_in_process(client, connection, page)
-        log(f"  {page.name:<20} {len(captured):3} queries, {elapsed:6.2f} s in-process")
+        first = f"{page.cold_ms / 1000:.2f} s first"
+        log(f"  {page.name:<20} {len(captured):3} queries, {elapsed:6.2f} s in-process ({first})")
         page.status, page.queries, page.single_ms = response.status_code, len(captured), elapsed * 1000
         page.sql = [query["sql"] for query in captured.captured_queries]
         if captured.captured_queries:
@@ -412,10 +419,11 @@ def measure(pages: list[Page], session_key: str, wrk: str | None) -> None:
             continue
         headers = {"Cookie": f"sessionid={session_key}"} if page.admin else {}
         # A few requests first, so that every worker has compiled its templates and opened its connection.
+        # Each worker has its own local-memory cache: the first request it serves computes its counts.
         for _ in range(WORKERS * 2 if (page.single_ms or 0) < 1000 else 1):
             request = urllib.request.Request(f"http://{HOST}:{PORT}{page.url}", headers=headers)
             try:
-                urllib.request.urlopen(request, timeout=30).read()  # noqa: S310 (http to 127.0.0.1 only)
+                urllib.request.urlopen(request, timeout=REQUEST_LIMIT + 30).read()  # noqa: S310 (http to 127.0.0.1 only)
             except OSError:
                 break
         result = load_with_wrk(wrk, page, headers) if wrk else load_with_python(page, headers)
@@ -528,25 +536,29 @@ def markdown(meta: dict, pages: list[Page], goals: list[dict]) -> str:
         f"{meta['cpus']} CPUs shared by server and client (load average {meta['load_before']:.1f} before, "
         f"{meta.get('load_after', 0):.1f} after).",
         "",
-        "| page | req/s | × /healthz | p50 ms | p95 ms | p99 ms | errors | SQL queries | SQL ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | req/s | × /healthz | p50 ms | p95 ms | p99 ms | errors | SQL queries | SQL ms | first request ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page in pages:
         label = f"{page.label} `{page.url}`" if len(page.url) <= 60 else page.label
         if page.state != "measured":
             queries = number(page.queries, "{}")
             lines.append(
-                f"| {label} | {page.state}: {page.note} | | | | | | {queries} | {number(page.sql_ms, '{:.0f}')} |"
+                f"| {label} | {page.state}: {page.note} | | | | | | {queries} | {number(page.sql_ms, '{:.0f}')} "
+                f"| {number(page.cold_ms, '{:.0f}')} |"
             )
             continue
         lines.append(
             f"| {label} | {page.rps:.1f} | {number(page.ratio, '{:.0%}')} | {page.p50_ms:.1f} | {page.p95_ms:.1f} | "
-            f"{page.p99_ms:.1f} | {page.errors} | {number(page.queries, '{}')} | {number(page.sql_ms, '{:.0f}')} |"
+            f"{page.p99_ms:.1f} | {page.errors} | {number(page.queries, '{}')} | {number(page.sql_ms, '{:.0f}')} "
+            f"| {number(page.cold_ms, '{:.0f}')} |"
         )
     lines += [
         "",
         "req/s and latencies come from the load test; SQL queries and SQL ms from one request served in-process "
-        "against the same database after a warm-up; × /healthz is the page's req/s as a share of /healthz's, "
+        "against the same database after a warm-up; first request ms is that page's first request in-process, which "
+        "computes what is cached per editorial version (what the first reader after an edit waits); "
+        "× /healthz is the page's req/s as a share of /healthz's, "
         "measured in the same run.",
         "",
         "| target (issue 6) | measured | met |",

@@ -8,10 +8,11 @@ the one tag vocabulary for articles and events.
 
 import functools
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
@@ -27,17 +28,31 @@ class DatePrecision(models.TextChoices):
 
 
 # --------------------------------------------------------------------------
-# Tags
+# Addresses of the reader site's pages
 # --------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=20000)
+@functools.lru_cache(maxsize=50000)
+def _slug_url(viewname: str, slug: str, script_prefix: str, urlconf: str | None) -> str:
+    return reverse(viewname, kwargs={"slug": slug}, urlconf=urlconf)
+
+
+def slug_url(viewname: str, slug: str) -> str:
+    """
+    reverse(viewname, kwargs={"slug": slug}), remembered per script prefix and URLconf.
+    A list page links every item and tag on it: reverse() is among its costliest steps.
+    """
+    return _slug_url(viewname, slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
 def tag_url(script_prefix: str, slug: str) -> str:
-    """
-    A tag's page, under the script prefix it is asked for (get_script_prefix()).
-    A list page links every tag of every article on it: hundreds of reverse() calls per page otherwise.
-    """
-    return reverse("articles:tag", kwargs={"slug": slug})
+    """A tag's page, under the script prefix it is asked for (get_script_prefix())."""
+    return _slug_url("articles:tag", slug, script_prefix, get_urlconf() or settings.ROOT_URLCONF)
+
+
+# --------------------------------------------------------------------------
+# Tags
+# --------------------------------------------------------------------------
 
 
 class Tag(TagBase):
@@ -156,7 +171,7 @@ class Actor(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:actor-detail", kwargs={"slug": self.slug})
+        return slug_url("articles:actor-detail", self.slug)
 
     def all_names(self) -> list[str]:
         return [self.name, *(alias.name for alias in self.aliases.all())]
@@ -289,7 +304,7 @@ class Place(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:place-detail", kwargs={"slug": self.slug})
+        return slug_url("articles:place-detail", self.slug)
 
     def ancestors(self) -> list["Place"]:
         """Parents from the nearest up, guarded against a cycle made by hand."""
@@ -493,7 +508,7 @@ class Event(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:event-detail", kwargs={"slug": self.slug})
+        return slug_url("articles:event-detail", self.slug)
 
     @property
     def fatalities_display(self) -> str:

@@ -1,16 +1,30 @@
 """Template helpers for the reader site: dates as precise as their sources, and the timeline."""
 
 import datetime
+import functools
 
 from django import template
 from django.urls import get_script_prefix
-from django.utils.dateformat import format as date_format
+from django.utils.dateformat import format as django_date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from register.models import tag_url
 
 register = template.Library()
+
+
+@functools.lru_cache(maxsize=20000)
+def _formatted(value: datetime.date, pattern: str, language: str | None) -> str:
+    return django_date_format(value, pattern)
+
+
+def date_format(value: datetime.date, pattern: str) -> str:
+    """Django's date formatting, remembered per date, pattern and language: a list page shows many dates."""
+    if isinstance(value, datetime.datetime):
+        return django_date_format(value, pattern)
+    return _formatted(value, pattern, get_language())
 
 
 def _day(value: datetime.date) -> str:
@@ -58,8 +72,14 @@ def tag_links(tags, label="Tags") -> str:
     if not tags:
         return ""
     prefix = get_script_prefix()
-    items = "".join(f'<li><a href="{escape(tag_url(prefix, tag.slug))}">{escape(tag.name)}</a></li>' for tag in tags)
-    return format_html('<ul class="tags" aria-label="{}">{}</ul>', label, mark_safe(items))  # noqa: S308 (escaped above)
+    items = "".join(_tag_item(prefix, tag.slug, tag.name) for tag in tags)
+    return format_html('<ul class="tags" aria-label="{}">{}</ul>', label, mark_safe(items))  # noqa: S308 (escaped)
+
+
+@functools.lru_cache(maxsize=20000)
+def _tag_item(prefix: str, slug: str, name: str) -> str:
+    """One tag's list item, escaped, remembered: the same few hundred tags recur on every list page."""
+    return f'<li><a href="{escape(tag_url(prefix, slug))}">{escape(name)}</a></li>'
 
 
 @register.simple_tag
