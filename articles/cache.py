@@ -212,3 +212,25 @@ def cached(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
         if worth_keeping(token):
             guarded(cache.set, entry, value, timeout=seconds_left(token))
     return value
+
+
+# Querysets built for one editorial version in this process (built_once()), a few versions at most.
+_built: dict[tuple, Any] = {}
+
+
+def built_once(name: str, vendor: str, build: Callable[[], Any]) -> Any:
+    """
+    build()'s queryset, built once per editorial version, database kind and process,
+    and cloned for each use. For conditions that depend only on what the version
+    stands for: which articles are published and which permissions are in force,
+    which hold unchanged until the version is replaced (every editorial change, the
+    next midnight, the next scheduled revocation). Building nested conditions costs
+    milliseconds of CPU; a page asks for them several times.
+    """
+    key = (name, vendor, version())
+    found = _built.get(key)
+    if found is None:
+        if len(_built) >= 16:
+            _built.clear()
+        found = _built[key] = build()
+    return found.all()

@@ -255,6 +255,18 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def public(self, at=None):
+        """Article.objects.public(): the same conditions, built once per editorial version (cache.built_once)."""
+        # A related manager (publication.articles) is a subclass whose queryset is narrowed: built each time.
+        if at is not None or type(self) is not ArticleManager:
+            return super().public(at)
+        from . import cache
+
+        vendor = connections[self.db].vendor
+        return cache.built_once("public-articles", vendor, lambda: super(ArticleManager, self).public())
+
+
 class TaggedArticle(TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tag_links")
@@ -307,7 +319,7 @@ class Article(models.Model):
     tags = TaggableManager(through=TaggedArticle, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at", "version"])
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-dated", "-id"]

@@ -9,7 +9,7 @@ the one tag vocabulary for articles and events.
 import functools
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -447,6 +447,17 @@ class EventQuerySet(models.QuerySet):
         return self.filter(models.Exists(reported))
 
 
+class EventManager(models.Manager.from_queryset(EventQuerySet)):
+    def public(self):
+        """Event.objects.public(): the same conditions, built once per editorial version."""
+        if type(self) is not EventManager:  # a related manager: its queryset is narrowed
+            return super().public()
+        from articles import cache
+
+        vendor = connections[self.db].vendor
+        return cache.built_once("public-events", vendor, lambda: super(EventManager, self).public())
+
+
 class Event(models.Model):
     title = models.CharField(max_length=255)
     slug = models.SlugField(max_length=100, allow_unicode=True, blank=True, db_index=False)
@@ -475,7 +486,7 @@ class Event(models.Model):
 
     tags = TaggableManager(through=TaggedEvent, blank=True)
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
-    objects = EventQuerySet.as_manager()
+    objects = EventManager()
 
     class Meta:
         ordering = ["-start_date", "title"]
