@@ -10,7 +10,7 @@ annotates stays out of the reader site.
 
 from django import forms
 from django.conf import settings
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, When
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import render
@@ -19,6 +19,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from register.models import (
+    Actor,
     ActorAlias,
     Affiliation,
     Event,
@@ -400,12 +401,17 @@ class ActorListView(CachedPaginationMixin, ListView):
 class ActorDetailView(DetailView):
     template_name = "articles/actor_detail.html"
     context_object_name = "actor"
-    # Participations are read whole, to count and draw them too; an actor takes part in few events.
-    max_participations = 5000
 
     def get_queryset(self):
-        # One actor: ask of its own links whether they are public, never of the whole archive.
-        return visibility.visible_actors().prefetch_related("aliases")
+        return Actor.objects.prefetch_related("aliases")
+
+    def get_object(self, queryset=None):
+        # An actor is shown while something public refers to it: the per-version counts of
+        # every actor say so (public.actor_counts), with no condition to build per request.
+        actor = super().get_object(queryset)
+        if actor.pk not in public.actor_counts():
+            raise Http404("No such actor in the public archive.")
+        return actor
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -413,32 +419,26 @@ class ActorDetailView(DetailView):
         ties = list(
             Affiliation.objects.filter(Q(actor=actor) | Q(organisation=actor))
             .select_related("actor", "organisation")
-            .annotate(other=Case(When(actor=actor, then=F("organisation")), default=F("actor")))
-            .annotate(other_is_public=Exists(visibility.visible_actors().filter(pk=OuterRef("other"))))
             .order_by("start_date", "id")
         )
         context["affiliations"] = [tie for tie in ties if tie.actor_id == actor.pk]
         context["members"] = [tie for tie in ties if tie.organisation_id == actor.pk]
-        context["linkable"] = {tie.other for tie in ties if tie.other_is_public}
-        participations = list(
+        counts = public.actor_counts()
+        others = {tie.organisation_id if tie.actor_id == actor.pk else tie.actor_id for tie in ties}
+        context["linkable"] = {pk for pk in others if pk in counts}
+        context["participations"] = list(
             EventParticipant.objects.filter(actor=actor)
             .filter(visibility.public_event("event_id"))
             .select_related("event__place")
-            .order_by("side", "role", "-event__start_date", "-event__id")[: self.max_participations]
+            .order_by("side", "role", "-event__start_date", "-event__id")[: page_size("events")]
         )
-        context["participations"] = participations[: page_size("events")]
-        context["event_count"] = len(participations)
         articles = public_articles().filter(Exists(ArticleActor.objects.filter(article=OuterRef("pk"), actor=actor)))
         context["articles"] = listing(articles)[: page_size()]
         # From the counts of every actor, one GROUP BY per editorial version: counting a busy
-        # actor's public articles here would check each of its thousands of links.
-        context["article_count"] = public.actor_counts().get(actor.pk, (0, 0))[0]
-        months: dict = {}
-        for participation in participations:
-            month = participation.event.start_date.replace(day=1)
-            months[month] = months.get(month, 0) + 1
+        # actor's public articles and events here would check each of its thousands of links.
+        context["article_count"], context["event_count"] = public.actor_counts().get(actor.pk, (0, 0))
         context["timeline"] = timeline.build(
-            months, base_url=reverse("articles:event-list"), params={"actor": actor.slug}
+            public.actor_event_months(actor.pk), base_url=reverse("articles:event-list"), params={"actor": actor.slug}
         )
         return context
 
@@ -543,7 +543,7 @@ def search_view(request):
         names = search.resolve_names(query)
         best, articles = search.best_articles(public_articles(), query, names)
         # A search names few actors, places, tags and events: each is asked on its own whether it is public.
-        events = visibility.reported_events(search.search_events(Event.objects.all(), query, names))
+        events = search.search_events(visibility.reported_events(), query, names)
         found_articles = list(listing(best)[: page_size()])
         bodies = dict(Article.objects.filter(pk__in=[a.pk for a in found_articles]).values_list("pk", "body"))
         for article in found_articles:
@@ -552,16 +552,21 @@ def search_view(request):
         found_events = list(event_listing(events).order_by("-start_date", "-id")[: search.COUNT_CAP + 1])
         article_count, event_count = search.capped_count(articles), len(found_events)
         size = page_size()
-        # Built only for what the query names: each visibility condition costs milliseconds to build.
+        # Whether a named actor or tag is public, from the per-version counts the actor and tag
+        # pages use too; places are asked one by one, and only when the query names some.
         actors = places = tags = []
         if names.actors:
-            actors = visibility.visible_actors().filter(pk__in=names.actors).prefetch_related("aliases")
-            actors = actors.order_by("name", "id")[:size]
+            counts = public.actor_counts()
+            public_actors = [pk for pk in names.actors if pk in counts]
+            actors = Actor.objects.filter(pk__in=public_actors).prefetch_related("aliases")
+            actors = actors.order_by("name", "id")[:size] if public_actors else []
         if names.places:
             places = visibility.visible_places().filter(pk__in=names.places).select_related("parent")
             places = places.order_by("name", "id")[:size]
         if names.tags:
-            tags = visibility.visible_tags().filter(pk__in=names.tags).order_by("name")[:size]
+            counts = public.tag_counts()
+            public_tags = [pk for pk in names.tags if pk in counts]
+            tags = Tag.objects.filter(pk__in=public_tags).order_by("name")[:size] if public_tags else []
         context.update(
             query=query,
             actors=actors,

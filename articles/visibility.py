@@ -7,13 +7,22 @@ EXISTS over its links that looks up each linked article by its id and stops at
 the first public one. articles.public's shapes gather every public article
 first, which suits lists over the whole archive and costs a pass over it for
 a single item.
+
+Each is built once per editorial version and database kind (cache.built_once),
+for building four levels of EXISTS costs milliseconds each time.
 """
 
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, QuerySet
 
 from register.models import EventParticipant
 
+from . import cache
 from .models import ArticleActor, ArticleEvent, ArticlePlace
+
+
+def _built_once(name: str, model, build) -> QuerySet:
+    return cache.built_once(name, connections[router.db_for_read(model)].vendor, build)
 
 
 def public_article(field: str) -> Exists:
@@ -22,31 +31,41 @@ def public_article(field: str) -> Exists:
     return Exists(Article.objects.public().filter(pk=OuterRef(field)))
 
 
-def reported_events(events: QuerySet | None = None) -> QuerySet:
+def reported_events() -> QuerySet:
     """Event.objects.public(), asking per event whether one of its reports is public."""
     from register.models import Event
 
-    reports = ArticleEvent.objects.filter(event=OuterRef("pk")).filter(public_article("article_id"))
-    return (Event.objects.all() if events is None else events).filter(Exists(reports))
+    def build():
+        reports = ArticleEvent.objects.filter(event=OuterRef("pk")).filter(public_article("article_id"))
+        return Event.objects.filter(Exists(reports))
+
+    return _built_once("reported-events", Event, build)
 
 
 def public_event(field: str) -> Exists:
-    return Exists(reported_events().filter(pk=OuterRef(field)))
+    """Whether the event `field` names is public: one of its reports is (reported_events() without the event row)."""
+    return Exists(ArticleEvent.objects.filter(event=OuterRef(field)).filter(public_article("article_id")))
 
 
 def visible_actors() -> QuerySet:
     from register.models import Actor
 
-    mentions = ArticleActor.objects.filter(actor=OuterRef("pk")).filter(public_article("article_id"))
-    participations = EventParticipant.objects.filter(actor=OuterRef("pk")).filter(public_event("event_id"))
-    return Actor.objects.filter(Exists(mentions) | Exists(participations))
+    def build():
+        mentions = ArticleActor.objects.filter(actor=OuterRef("pk")).filter(public_article("article_id"))
+        participations = EventParticipant.objects.filter(actor=OuterRef("pk")).filter(public_event("event_id"))
+        return Actor.objects.filter(Exists(mentions) | Exists(participations))
+
+    return _built_once("visible-actors", Actor, build)
 
 
 def visible_places() -> QuerySet:
     from register.models import Place
 
-    mentions = ArticlePlace.objects.filter(place=OuterRef("pk")).filter(public_article("article_id"))
-    return Place.objects.filter(Exists(mentions) | Exists(reported_events().filter(place=OuterRef("pk"))))
+    def build():
+        mentions = ArticlePlace.objects.filter(place=OuterRef("pk")).filter(public_article("article_id"))
+        return Place.objects.filter(Exists(mentions) | Exists(reported_events().filter(place=OuterRef("pk"))))
+
+    return _built_once("visible-places", Place, build)
 
 
 def visible_tags() -> QuerySet:
@@ -54,6 +73,9 @@ def visible_tags() -> QuerySet:
 
     from .models import TaggedArticle
 
-    articles = TaggedArticle.objects.filter(tag=OuterRef("pk")).filter(public_article("content_object_id"))
-    events = TaggedEvent.objects.filter(tag=OuterRef("pk")).filter(public_event("content_object_id"))
-    return Tag.objects.filter(Exists(articles) | Exists(events))
+    def build():
+        articles = TaggedArticle.objects.filter(tag=OuterRef("pk")).filter(public_article("content_object_id"))
+        events = TaggedEvent.objects.filter(tag=OuterRef("pk")).filter(public_event("content_object_id"))
+        return Tag.objects.filter(Exists(articles) | Exists(events))
+
+    return _built_once("visible-tags", Tag, build)

@@ -466,6 +466,24 @@ def test_actor_page_shows_aliases_affiliations_events_and_articles(client, archi
     assert [p.event.title for p in lna.context["participations"]] == ["Clashes in Khribish"]
     assert "Khalifa Haftar" in lna.content.decode()
     assert "<svg" in lna.content.decode()
+    clashes = lna.context["participations"][0].event
+    assert lna.context["event_count"] == 1
+    assert [(bar.month, bar.count) for bar in lna.context["timeline"].bars] == [(clashes.start_date.replace(day=1), 1)]
+
+
+def test_actor_page_counts_and_draws_only_events_a_public_article_reports(client, archive):
+    lna = archive["lna"]
+    for article in hidden_articles():
+        event = make_event(
+            title=f"Unreported {article.pk}",
+            start_date=datetime.date(2016, 1, 5),
+            participants=[(lna, "actor_1", "initiator")],
+        )
+        link_event(article, event)
+    response = client.get(lna.get_absolute_url())
+    assert response.context["event_count"] == 1
+    assert [bar.count for bar in response.context["timeline"].bars] == [1]
+    assert "Unreported" not in response.content.decode()
 
 
 def test_place_page_gathers_articles_and_events_within_it(client, archive):
