@@ -600,6 +600,8 @@ class ArticleAdmin(HistoryAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
+    # Rendering each row's cells was half of the page's time: editors page through 50 at a time.
+    list_per_page = 50
     list_select_related = ("publication",)
     search_fields = ("title", "slug", "standfirst", "byline", "original_title", "publication__name")
     autocomplete_fields = ("publication",)
