@@ -32,6 +32,17 @@ if admin.site.is_registered(GenericTag):
     admin.site.unregister(GenericTag)
 
 
+def on_changelist(model_admin, request) -> bool:
+    """
+    Whether the request is for the model's list, the one page that shows and sorts
+    by the link counts. An autocomplete or a change form asks for none: counting every
+    link of each matching record there cost seconds in a grown archive.
+    """
+    match = getattr(request, "resolver_match", None)
+    opts = model_admin.model._meta
+    return match is not None and match.url_name == f"{opts.app_label}_{opts.model_name}_changelist"
+
+
 class NameKeySearchMixin:
     """Search also by the normalised name, so "Serraj" finds al-Sarraj, in lists and autocompletes alike."""
 
@@ -128,14 +139,12 @@ class RegisterCountsMixin:
     link_field = ""
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("aliases")
-            .annotate(
-                article_count=count_of(self.article_links, self.link_field),
-                event_count=count_of(self.event_links, self.link_field),
-            )
+        queryset = super().get_queryset(request)
+        if not on_changelist(self, request):
+            return queryset
+        return queryset.prefetch_related("aliases").annotate(
+            article_count=count_of(self.article_links, self.link_field),
+            event_count=count_of(self.event_links, self.link_field),
         )
 
     @admin.display(description="aliases")
@@ -214,12 +223,10 @@ class PlaceAdmin(NameKeySearchMixin, MergeMixin, HistoryAdmin):
     def get_queryset(self, request):
         from articles.models import ArticlePlace
 
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("aliases")
-            .annotate(article_count=count_of(ArticlePlace, "place"))
-        )
+        queryset = super().get_queryset(request)
+        if not on_changelist(self, request):
+            return queryset
+        return queryset.prefetch_related("aliases").annotate(article_count=count_of(ArticlePlace, "place"))
 
     @admin.display(description="aliases")
     def alias_list(self, obj):
@@ -323,7 +330,10 @@ class EventAdmin(HistoryAdmin):
     inlines = (ParticipantInline, SourceArticleInline, EventTagInline)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=count_of(ArticleEvent, "event"))
+        queryset = super().get_queryset(request)
+        if not on_changelist(self, request):
+            return queryset
+        return queryset.annotate(article_count=count_of(ArticleEvent, "event"))
 
     @admin.display(description="fatalities", ordering="fatalities_high")
     def fatalities(self, obj):
