@@ -230,7 +230,7 @@ def built_once(name: str, vendor: str, build: Callable[[], Any]) -> Any:
     key = (name, vendor, version())
     found = _built.get(key)
     if found is None:
-        if len(_built) >= 16:
+        if len(_built) >= 64:
             _built.clear()
         found = _built[key] = build()
     return found.all()
