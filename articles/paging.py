@@ -57,6 +57,9 @@ class ArchivePaginator(Paginator):
         if second.lstrip("-") not in ("id", "pk") or second.startswith("-") != descending:
             return None
         field = first.lstrip("-")
+        if field in self.object_list.query.annotation_select:
+            # A column the query selects, such as the tag link's copy of the date (public.articles_tagged).
+            return field, descending
         try:
             model_field = self.object_list.model._meta.get_field(field)
         except FieldDoesNotExist:

@@ -245,13 +245,25 @@ RARE_TAG_LINKS = 2000
 def articles_tagged(articles: QuerySet, tags: list[tuple[int, int]]) -> QuerySet:
     """
     `articles` carrying every one of the tags, given as (tag id, about how many
-    articles carry it). On PostgreSQL a constant tag id in EXISTS lets the planner
-    choose between walking the date index and reading the tag's links. SQLite takes
-    the query as written, so the rarest tag, if rare enough, drives through an IN
-    list and the others are checked by EXISTS while walking the date index.
+    articles carry it), newest first.
+
+    On PostgreSQL the rarest tag's links drive, read newest first from the index
+    on (tag, dated, article) (articles.tag_dates), so a page costs the same
+    whatever the tag's size, and the other tags are checked by EXISTS. SQLite
+    takes the query as written, so the rarest tag, if rare enough, drives through
+    an IN list and the others are checked by EXISTS while walking the date index.
     """
     remaining = sorted(tags, key=lambda tag: tag[1])
-    if remaining and connection.vendor == "sqlite" and remaining[0][1] < RARE_TAG_LINKS:
+    if remaining and connection.vendor == "postgresql":
+        rarest, _ = remaining.pop(0)
+        # One link per article and tag (a unique constraint): the join adds no duplicate.
+        # Ordered by the link's copy of the date, which is the article's; the id is the article's.
+        articles = (
+            articles.filter(tag_links__tag_id=rarest)
+            .annotate(tag_dated=F("tag_links__dated"))
+            .order_by("-tag_dated", "-id")
+        )
+    elif remaining and connection.vendor == "sqlite" and remaining[0][1] < RARE_TAG_LINKS:
         rarest, _ = remaining.pop(0)
         articles = articles.filter(pk__in=TaggedArticle.objects.filter(tag_id=rarest).values("content_object_id"))
     for tag_id, _ in remaining:

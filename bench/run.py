@@ -18,6 +18,7 @@ BENCH_PORT (a free one), BENCH_PAGES (comma-separated page names, all by default
 BENCH_REQUEST_LIMIT (30: seconds after which its SQL is interrupted).
 """
 
+import concurrent.futures
 import contextlib
 import datetime
 import http.client
@@ -414,19 +415,29 @@ def load_with_python(page: Page, headers: dict[str, str]) -> dict:
     }
 
 
+def warm_up(page: Page, headers: dict[str, str]) -> None:
+    """
+    Rounds of WORKERS requests at once, so that every worker has compiled its templates,
+    opened its connection and, with its own local-memory cache, computed what the editorial
+    version caches: requests one after another could all reach the same worker.
+    """
+
+    def fetch(_):
+        request = urllib.request.Request(f"http://{HOST}:{PORT}{page.url}", headers=headers)
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(request, timeout=REQUEST_LIMIT + 30).read()  # noqa: S310 (http to 127.0.0.1 only)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for _ in range(3):
+            list(pool.map(fetch, range(WORKERS)))
+
+
 def measure(pages: list[Page], session_key: str, wrk: str | None) -> None:
     for page in pages:
         if page.state != "pending":
             continue
         headers = {"Cookie": f"sessionid={session_key}"} if page.admin else {}
-        # A few requests first, so that every worker has compiled its templates and opened its connection.
-        # Each worker has its own local-memory cache: the first request it serves computes its counts.
-        for _ in range(WORKERS * 2 if (page.single_ms or 0) < 1000 else 1):
-            request = urllib.request.Request(f"http://{HOST}:{PORT}{page.url}", headers=headers)
-            try:
-                urllib.request.urlopen(request, timeout=REQUEST_LIMIT + 30).read()  # noqa: S310 (http to 127.0.0.1 only)
-            except OSError:
-                break
+        warm_up(page, headers)
         result = load_with_wrk(wrk, page, headers) if wrk else load_with_python(page, headers)
         page.requests, page.errors = result["requests"], result["errors"]
         page.rps = result["requests"] / result["seconds"] if result["seconds"] else 0.0

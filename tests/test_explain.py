@@ -84,3 +84,15 @@ def test_tag_filter_reads_through_indexes(client, archive, frequency):
 def test_two_tag_filter_reads_through_indexes(client, archive):
     query = urlencode([("tag", archive["popular"]), ("tag", archive["mid"])])
     assert_indexed(client, reverse("articles:list") + "?" + query)
+
+
+@pytest.mark.parametrize("frequency", ["popular", "mid", "rare"])
+def test_tag_list_reads_the_newest_links_of_its_tag_first(client, archive, frequency, settings):
+    """The page's rows come from the (tag, dated, article) index, on the first page and on a deep one."""
+    settings.ARCHIVE_PAGE_SIZE = 5
+    for page in (1, 8):
+        url = reverse("articles:list") + "?" + urlencode({"tag": archive[frequency], "page": page})
+        if client.get(url).status_code == 404:
+            continue
+        listing = [plan for sql, plan in plans(client, url) if '"articles_article"."title"' in sql]
+        assert listing and "tagged_article_tag_dated" in listing[0], f"{url}\n{listing}"

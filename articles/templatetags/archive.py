@@ -72,7 +72,9 @@ def tag_links(tags, label="Tags") -> str:
     if not tags:
         return ""
     prefix = get_script_prefix()
-    items = "".join(_tag_item(prefix, tag.slug, tag.name) for tag in tags)
+    # By name, as the article's own page lists them (articles.relations), whatever order they were read in.
+    ordered = sorted(tags, key=lambda tag: (tag.name.casefold(), tag.pk))
+    items = "".join(_tag_item(prefix, tag.slug, tag.name) for tag in ordered)
     return format_html('<ul class="tags" aria-label="{}">{}</ul>', label, mark_safe(items))  # noqa: S308 (escaped)
 
 
