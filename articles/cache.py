@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
 from archive.routers import reading_replica
@@ -227,7 +227,13 @@ def built_once(name: str, vendor: str, build: Callable[[], Any]) -> Any:
     next midnight, the next scheduled revocation). Building nested conditions costs
     milliseconds of CPU; a page asks for them several times.
     """
-    key = (name, vendor, version())
+    try:
+        token = version()
+    except DatabaseError:
+        # No archive to ask when the next permission change is (a system check before migrate):
+        # built for this use only.
+        return build()
+    key = (name, vendor, token)
     found = _built.get(key)
     if found is None:
         if len(_built) >= 64:

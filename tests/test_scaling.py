@@ -299,8 +299,10 @@ def test_a_public_request_that_writes_reads_the_primary_afterwards(replica):
         make_article(permitted=True, title="Just written")
         with CaptureQueriesContext(connections["default"]) as primary:
             assert Article.objects.public().count() == 2
-    assert len(ro) == 1
-    assert len(primary) == 1
+    # The count, each time on one database (the primary may also be asked when the editorial
+    # version's next scheduled change is, once per version: articles.cache).
+    assert len([q for q in ro.captured_queries if '"articles_article"' in q["sql"]]) == 1
+    assert len([q for q in primary.captured_queries if '"articles_article"' in q["sql"]]) == 1
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
