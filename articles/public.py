@@ -9,7 +9,6 @@ query here starts from Article.objects.public() or Event.objects.public().
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import get_script_prefix
@@ -237,36 +236,24 @@ def tag_cloud() -> list[CloudTag]:
     return [CloudTag(*row) for row in cache.cached("tag-cloud", (), compute)]
 
 
-# A tag on fewer links than this is rare: its articles are read from the tag's own index
-# rows and sorted; a commoner one is checked row by row while walking the date index.
-RARE_TAG_LINKS = 2000
-
-
 def articles_tagged(articles: QuerySet, tags: list[tuple[int, int]]) -> QuerySet:
     """
     `articles` carrying every one of the tags, given as (tag id, about how many
     articles carry it), newest first.
 
-    On PostgreSQL the rarest tag's links drive, read newest first from the index
-    on (tag, dated, article) (articles.tag_dates), so a page costs the same
-    whatever the tag's size, and the other tags are checked by EXISTS. SQLite
-    takes the query as written, so the rarest tag, if rare enough, drives through
-    an IN list and the others are checked by EXISTS while walking the date index.
+    The rarest tag's links drive, read newest first from the index on (tag, dated,
+    article) (articles.tag_dates): a page reads about a page's worth of links, on
+    either database, whether the tag is on fifty articles or on half the archive.
+    The other tags are checked by EXISTS through the (article, tag) index.
     """
-    remaining = sorted(tags, key=lambda tag: tag[1])
-    if remaining and connection.vendor == "postgresql":
-        rarest, _ = remaining.pop(0)
-        # One link per article and tag (a unique constraint): the join adds no duplicate.
-        # Ordered by the link's copy of the date, which is the article's; the id is the article's.
-        articles = (
-            articles.filter(tag_links__tag_id=rarest)
-            .annotate(tag_dated=F("tag_links__dated"))
-            .order_by("-tag_dated", "-id")
-        )
-    elif remaining and connection.vendor == "sqlite" and remaining[0][1] < RARE_TAG_LINKS:
-        rarest, _ = remaining.pop(0)
-        articles = articles.filter(pk__in=TaggedArticle.objects.filter(tag_id=rarest).values("content_object_id"))
-    for tag_id, _ in remaining:
+    if not tags:
+        return articles
+    rarest, *others = [tag_id for tag_id, _ in sorted(tags, key=lambda tag: tag[1])]
+    # One link per article and tag (a unique constraint): the join adds no duplicate.
+    # Ordered by the link's copy of the date, which is the article's; the id is the article's.
+    articles = articles.filter(tag_links__tag_id=rarest).annotate(tag_dated=F("tag_links__dated"))
+    articles = articles.order_by("-tag_dated", "-id")
+    for tag_id in others:
         articles = articles.filter(Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id=tag_id)))
     return articles
 
