@@ -7,6 +7,7 @@ query here starts from Article.objects.public() or Event.objects.public().
 """
 
 import datetime
+import heapq
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -221,11 +222,11 @@ class CloudTag:
         return tag_url(get_script_prefix(), self.slug)
 
 
-def tag_cloud() -> list[CloudTag]:
+def tag_cloud_rows() -> list[tuple[int, str, str, int, int]]:
     """
-    Every public tag by name, with its counts: what the tag list and the home page
-    show. Cached as plain tuples: thousands of model instances take longer to
-    unpickle than to query.
+    Every public tag by name, with its counts, as (id, name, slug, articles, events):
+    what the tag list and the home page show. Cached as plain tuples: thousands of
+    model instances take longer to unpickle than to query.
     """
 
     def compute():
@@ -233,7 +234,13 @@ def tag_cloud() -> list[CloudTag]:
         tags = Tag.objects.order_by("name", "id").values_list("pk", "name", "slug")
         return [(pk, name, slug, *counts[pk]) for pk, name, slug in tags.iterator() if pk in counts]
 
-    return [CloudTag(*row) for row in cache.cached("tag-cloud", (), compute)]
+    return cache.cached("tag-cloud", (), compute)
+
+
+def most_used_tags(limit: int) -> list[CloudTag]:
+    """The tags on most public articles and events, the most used first."""
+    top = heapq.nsmallest(limit, tag_cloud_rows(), key=lambda row: (-(row[3] + row[4]), row[1]))
+    return [CloudTag(*row) for row in top]
 
 
 def articles_tagged(articles: QuerySet, tags: list[tuple[int, int]]) -> QuerySet:

@@ -226,7 +226,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["latest"] = listing(public_articles())[:8]
         context["events"] = event_listing(public_events()).order_by("-start_date", "-id")[:8]
-        context["tags"] = sorted(public.tag_cloud(), key=lambda tag: (-tag.item_count, tag.name))[:24]
+        context["tags"] = public.most_used_tags(24)
         context["actors"] = public.most_reported_actors(12)
         return context
 
@@ -488,15 +488,20 @@ class PlaceDetailView(DetailView):
 
 
 class TagListView(ListView):
+    """Every public tag by name, in pages: an archive that grows for years gathers tens of thousands."""
+
     template_name = "articles/tag_list.html"
     context_object_name = "tags"
+    paginate_by = 500
 
     def get_queryset(self):
-        return public.tag_cloud()
+        return public.tag_cloud_rows()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["peak"] = max((tag.item_count for tag in context["tags"]), default=1)
+        # Sized against the most used tag of all, so that a tag looks the same on every page.
+        context["peak"] = max((row[3] + row[4] for row in self.object_list), default=1)
+        context["tags"] = [public.CloudTag(*row) for row in context["tags"]]
         return context
 
 
