@@ -2,7 +2,7 @@
 What readers may see, asked of one row at a time.
 
 The same rule as articles.public (built on Article.objects.public()), in the
-shape a page about a few items needs: for each actor, place, tag or event, an
+shape a page about a few items needs: for each place or event, an
 EXISTS over its links that looks up each linked article by its id and stops at
 the first public one. articles.public's shapes gather every public article
 first, which suits lists over the whole archive and costs a pass over it for
@@ -15,10 +15,8 @@ for building four levels of EXISTS costs milliseconds each time.
 from django.db import connections, router
 from django.db.models import Exists, OuterRef, QuerySet
 
-from register.models import EventParticipant
-
 from . import cache
-from .models import ArticleActor, ArticleEvent, ArticlePlace
+from .models import ArticleEvent, ArticlePlace
 
 
 def _built_once(name: str, model, build) -> QuerySet:
@@ -47,17 +45,6 @@ def public_event(field: str) -> Exists:
     return Exists(ArticleEvent.objects.filter(event=OuterRef(field)).filter(public_article("article_id")))
 
 
-def visible_actors() -> QuerySet:
-    from register.models import Actor
-
-    def build():
-        mentions = ArticleActor.objects.filter(actor=OuterRef("pk")).filter(public_article("article_id"))
-        participations = EventParticipant.objects.filter(actor=OuterRef("pk")).filter(public_event("event_id"))
-        return Actor.objects.filter(Exists(mentions) | Exists(participations))
-
-    return _built_once("visible-actors", Actor, build)
-
-
 def visible_places() -> QuerySet:
     from register.models import Place
 
@@ -66,16 +53,3 @@ def visible_places() -> QuerySet:
         return Place.objects.filter(Exists(mentions) | Exists(reported_events().filter(place=OuterRef("pk"))))
 
     return _built_once("visible-places", Place, build)
-
-
-def visible_tags() -> QuerySet:
-    from register.models import Tag, TaggedEvent
-
-    from .models import TaggedArticle
-
-    def build():
-        articles = TaggedArticle.objects.filter(tag=OuterRef("pk")).filter(public_article("content_object_id"))
-        events = TaggedEvent.objects.filter(tag=OuterRef("pk")).filter(public_event("content_object_id"))
-        return Tag.objects.filter(Exists(articles) | Exists(events))
-
-    return _built_once("visible-tags", Tag, build)
