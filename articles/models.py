@@ -274,7 +274,8 @@ class TaggedArticle(TaggedItemBase):
     # below, a tag's newest articles are the first entries of its index, however many it has.
     dated = models.DateField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    # The date is the article's, whose own history keeps it.
+    history = HistoricalRecords(excluded_fields=["dated"])
 
     class Meta:
         verbose_name = "article tag"

@@ -27,11 +27,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name="historicaltaggedarticle",
-            name="dated",
-            field=models.DateField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddField(
             model_name="taggedarticle",
             name="dated",
             field=models.DateField(blank=True, editable=False, null=True),
