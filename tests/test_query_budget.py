@@ -137,3 +137,21 @@ def test_the_article_api_reads_every_link_of_a_page_in_one_query(client, setting
         article.provenance.order_by("position").values_list("position", flat=True)
     )
     assert first["permission"]["rights_holder"] == article.current_permission().rights_holder
+
+
+# The event API reads its events, then their tags, participants, public sources and public parents:
+# one query each, whatever the page's length (above the list budget: its links are not yet one query).
+EVENT_API_BUDGET = 5
+
+
+@pytest.mark.parametrize("size", [10, 100])
+def test_the_event_api_keeps_its_budget_and_shows_public_sources_only(client, settings, size):
+    settings.ARCHIVE_PAGE_CACHE = False
+    generate(2000)
+    url = f"/api/events/?page_size={size}"
+    queries(client, url)
+    assert queries(client, url) <= EVENT_API_BUDGET
+    results = client.get(url).json()["results"]
+    public = set(Article.objects.public().values_list("slug", flat=True))
+    sources = [source for event in results for source in event["sources"]]
+    assert sources and all(source["article"]["slug"] in public for source in sources)
