@@ -11,7 +11,7 @@ import heapq
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix
 
 from register.models import Actor, Event, EventParticipant, Place, Tag, TaggedEvent, tag_url
@@ -83,16 +83,12 @@ def actor_counts() -> dict[int, tuple[int, int]]:
 
 def actor_event_months(actor_id: int) -> dict[datetime.date, int]:
     """The public events an actor took part in, counted per month: one actor's links, cached per version."""
+    from .timeline import month_counts
     from .visibility import public_event
 
     def compute():
         participations = EventParticipant.objects.filter(actor_id=actor_id).filter(public_event("event_id"))
-        rows = participations.annotate(month=TruncMonth("event__start_date")).order_by().values_list("month")
-        counts: dict[datetime.date, int] = {}
-        for month, n in rows.annotate(n=Count("*")):
-            month = month.date() if isinstance(month, datetime.datetime) else month
-            counts[month] = counts.get(month, 0) + n
-        return counts
+        return month_counts(participations, "event__start_date")
 
     return cache.cached("actor-months", (actor_id,), compute)
 

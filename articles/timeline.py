@@ -52,10 +52,11 @@ class Timeline:
         return self.bars[-1].month
 
 
-def month_counts(events: QuerySet) -> dict[datetime.date, int]:
+def month_counts(events: QuerySet, date_field: str = "start_date") -> dict[datetime.date, int]:
+    """Rows per month of `date_field` (an event's start, or a participation's event's)."""
     rows = (
         events.order_by()
-        .annotate(month=TruncMonth("start_date"))
+        .annotate(month=TruncMonth(date_field))
         .values("month")
         .annotate(n=Count("pk"))
         .values_list("month", "n")

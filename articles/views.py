@@ -409,7 +409,9 @@ class ActorDetailView(DetailView):
         # An actor is shown while something public refers to it: the per-version counts of
         # every actor say so (public.actor_counts), with no condition to build per request.
         actor = super().get_object(queryset)
-        if actor.pk not in public.actor_counts():
+        # Read once per request: every actor's counts, unpickled from the cache each time they are asked for.
+        self.counts = public.actor_counts()
+        if actor.pk not in self.counts:
             raise Http404("No such actor in the public archive.")
         return actor
 
@@ -423,9 +425,8 @@ class ActorDetailView(DetailView):
         )
         context["affiliations"] = [tie for tie in ties if tie.actor_id == actor.pk]
         context["members"] = [tie for tie in ties if tie.organisation_id == actor.pk]
-        counts = public.actor_counts()
         others = {tie.organisation_id if tie.actor_id == actor.pk else tie.actor_id for tie in ties}
-        context["linkable"] = {pk for pk in others if pk in counts}
+        context["linkable"] = {pk for pk in others if pk in self.counts}
         context["participations"] = list(
             EventParticipant.objects.filter(actor=actor)
             .filter(visibility.public_event("event_id"))
@@ -436,7 +437,7 @@ class ActorDetailView(DetailView):
         context["articles"] = listing(articles)[: page_size()]
         # From the counts of every actor, one GROUP BY per editorial version: counting a busy
         # actor's public articles and events here would check each of its thousands of links.
-        context["article_count"], context["event_count"] = public.actor_counts().get(actor.pk, (0, 0))
+        context["article_count"], context["event_count"] = self.counts[actor.pk]
         context["timeline"] = timeline.build(
             public.actor_event_months(actor.pk), base_url=reverse("articles:event-list"), params={"actor": actor.slug}
         )
