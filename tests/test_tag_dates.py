@@ -62,6 +62,33 @@ def test_triggers_dropped_by_a_table_rebuild_come_back_with_every_date():
     assert link_dates(article) == {datetime.date(2017, 1, 1)}
 
 
+def test_a_synthetic_archive_loads_its_links_dated_and_keeps_the_triggers():
+    from django.db.models import F
+
+    from articles import synthetic
+
+    synthetic.generate_archive(articles=60, seed=5)
+    links = TaggedArticle.objects.all()
+    assert links.exists()
+    assert not links.exclude(dated=F("content_object__dated")).exists()
+    article = Article.objects.filter(tags__isnull=False).first()
+    Article.objects.filter(pk=article.pk).update(dated=datetime.date(2001, 2, 3))
+    assert link_dates(article) == {datetime.date(2001, 2, 3)}
+    tag = Tag.objects.create(name="Zliten")
+    TaggedArticle.objects.create(tag=tag, content_object=article, dated=datetime.date(1999, 1, 1))
+    assert link_dates(article) == {datetime.date(2001, 2, 3)}
+
+
+def test_triggers_suspended_for_a_load_that_fails_are_back_after_it():
+    from django.db import transaction
+
+    article = make_article(original_date=datetime.date(2017, 6, 1))
+    with pytest.raises(ValueError), transaction.atomic(), tag_dates.suspended(connection):
+        raise ValueError("the load failed")
+    TaggedArticle.objects.bulk_create([TaggedArticle(tag=Tag.objects.create(name="Derna"), content_object=article)])
+    assert link_dates(article) == {datetime.date(2017, 6, 1)}
+
+
 def test_tag_list_pages_found_by_key_match_the_whole_list(client, settings):
     settings.ARCHIVE_PAGE_SIZE = 3
     settings.ARCHIVE_PAGE_CACHE = False
