@@ -558,8 +558,8 @@ def search_view(request):
         found_events = list(event_listing(events).order_by("-start_date", "-id")[: search.COUNT_CAP + 1])
         article_count, event_count = search.capped_count(articles), len(found_events)
         size = page_size()
-        # Whether a named actor or tag is public, from the per-version counts the actor and tag
-        # pages use too; places are asked one by one, and only when the query names some.
+        # Whether a named actor, place or tag is public, from what is read once per editorial
+        # version (the counts the actor and tag pages use too, the ids of places with public content).
         actors = places = tags = []
         if names.actors:
             counts = public.actor_counts()
@@ -567,8 +567,10 @@ def search_view(request):
             actors = Actor.objects.filter(pk__in=public_actors).prefetch_related("aliases")
             actors = actors.order_by("name", "id")[:size] if public_actors else []
         if names.places:
-            places = visibility.visible_places().filter(pk__in=names.places).select_related("parent")
-            places = places.order_by("name", "id")[:size]
+            visible = visibility.visible_place_ids()
+            public_places = [pk for pk in names.places if pk in visible]
+            places = Place.objects.filter(pk__in=public_places).select_related("parent")
+            places = places.order_by("name", "id")[:size] if public_places else []
         if names.tags:
             counts = public.tag_counts()
             public_tags = [pk for pk in names.tags if pk in counts]

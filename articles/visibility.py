@@ -53,3 +53,12 @@ def visible_places() -> QuerySet:
         return Place.objects.filter(Exists(mentions) | Exists(reported_events().filter(place=OuterRef("pk"))))
 
     return _built_once("visible-places", Place, build)
+
+
+def visible_place_ids() -> frozenset[int]:
+    """
+    The ids of visible_places(), read once per editorial version: the register of
+    places stays small, and a page that asks about a few of them (search) then
+    compiles no nested EXISTS.
+    """
+    return frozenset(cache.cached("visible-place-ids", (), lambda: list(visible_places().values_list("pk", flat=True))))
