@@ -7,6 +7,7 @@ name counts whatever its spelling: a query that names an actor or a place by
 any of its aliases also finds what is linked to them.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -354,6 +355,61 @@ def best_articles(articles: QuerySet, query: str, names: Names | None = None) ->
     # Few matches (FREQUENT at most) are all ranked; of many, the newest RANKED.
     best = articles.filter(pk__in=matched.order_by("-dated", "-id").values("pk")[:RANKED]) if walk else matched
     return best.annotate(search_rank=_rank(query)).order_by("-search_rank", "-dated", "-id"), matched
+
+
+@dataclass(frozen=True)
+class Hits:
+    """
+    What the search page found for a query, as ids and capped counts: kept for the
+    editorial version (hits()), so that the same search again reads only the rows
+    it shows. Every editorial change, publication or permission replaces the
+    version, so no id here outlives the rule that made it public.
+    """
+
+    articles: tuple[int, ...]  # the first page, best first
+    article_count: int  # up to COUNT_CAP + 1
+    events: tuple[int, ...]  # the first page, newest first
+    event_count: int  # up to COUNT_CAP + 1
+    actors: tuple[int, ...]  # the public actors, places and tags the query names
+    places: tuple[int, ...]
+    tags: tuple[int, ...]
+
+
+def find(query: str, size: int) -> Hits:
+    """The search page's hits, asked of the database: names, text, events and counts."""
+    from . import public, visibility
+    from .models import Article
+
+    names = resolve_names(query)
+    best, _ = best_articles(Article.objects.public(), query, names)
+    # The page and the capped count from one read: `best` holds every match, or on PostgreSQL
+    # at least the newest RANKED of them, so fewer than COUNT_CAP + 1 ids here means all of them.
+    article_ids = list(best.values_list("pk", flat=True)[: max(size, COUNT_CAP + 1)])
+    # The events shown and their capped count from one read of at most COUNT_CAP + 1 ids.
+    events = search_events(visibility.reported_events(), query, names)
+    event_ids = list(events.order_by("-start_date", "-id").values_list("pk", flat=True)[: max(size, COUNT_CAP + 1)])
+    # Whether a named actor, place or tag is public, from what is read once per editorial
+    # version (the counts the actor and tag pages use too, the ids of places with public content).
+    actor_counts = public.actor_counts() if names.actors else {}
+    places = visibility.visible_place_ids() if names.places else frozenset()
+    tag_counts = public.tag_counts() if names.tags else {}
+    return Hits(
+        articles=tuple(article_ids[:size]),
+        article_count=len(article_ids),
+        events=tuple(event_ids[:size]),
+        event_count=len(event_ids),
+        actors=tuple(pk for pk in names.actors if pk in actor_counts),
+        places=tuple(pk for pk in names.places if pk in places),
+        tags=tuple(pk for pk in names.tags if pk in tag_counts),
+    )
+
+
+def hits(query: str, size: int) -> Hits:
+    """find(), kept for the editorial version: a search repeated before the next change asks for rows by id only."""
+    from . import cache
+
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    return cache.cached("search-hits", (digest, size), lambda: find(query, size))
 
 
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:

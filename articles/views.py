@@ -10,7 +10,7 @@ annotates stays out of the reader site.
 
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import render
@@ -546,45 +546,32 @@ def search_view(request):
     context = {"form": form, "query": ""}
     if form.is_bound and form.is_valid() and search.terms(form.cleaned_data["q"]):
         query = form.cleaned_data["q"].strip()
-        names = search.resolve_names(query)
-        best, articles = search.best_articles(public_articles(), query, names)
-        # A search names few actors, places, tags and events: each is asked on its own whether it is public.
-        events = search.search_events(visibility.reported_events(), query, names)
-        found_articles = list(listing(best)[: page_size()])
-        bodies = dict(Article.objects.filter(pk__in=[a.pk for a in found_articles]).values_list("pk", "body"))
-        for article in found_articles:
-            article.snippet = search.snippet(bodies.get(article.pk, ""), query)
-        # The events shown and their capped count from one read of at most COUNT_CAP + 1 of them.
-        found_events = list(event_listing(events).order_by("-start_date", "-id")[: search.COUNT_CAP + 1])
-        article_count, event_count = search.capped_count(articles), len(found_events)
         size = page_size()
-        # Whether a named actor, place or tag is public, from what is read once per editorial
-        # version (the counts the actor and tag pages use too, the ids of places with public content).
+        hits = search.hits(query, size)
+        # The rows shown, by id: the ids were public in this editorial version (search.Hits).
+        rank = {pk: position for position, pk in enumerate(hits.articles)}
+        shown = listing(Article.objects.filter(pk__in=hits.articles)).annotate(full_text=F("body"))
+        found_articles = sorted(shown, key=lambda article: rank[article.pk])
+        for article in found_articles:
+            article.snippet = search.snippet(article.full_text, query)
+        events = event_listing(Event.objects.filter(pk__in=hits.events)).order_by("-start_date", "-id")
         actors = places = tags = []
-        if names.actors:
-            counts = public.actor_counts()
-            public_actors = [pk for pk in names.actors if pk in counts]
-            actors = Actor.objects.filter(pk__in=public_actors).prefetch_related("aliases")
-            actors = actors.order_by("name", "id")[:size] if public_actors else []
-        if names.places:
-            visible = visibility.visible_place_ids()
-            public_places = [pk for pk in names.places if pk in visible]
-            places = Place.objects.filter(pk__in=public_places).select_related("parent")
-            places = places.order_by("name", "id")[:size] if public_places else []
-        if names.tags:
-            counts = public.tag_counts()
-            public_tags = [pk for pk in names.tags if pk in counts]
-            tags = Tag.objects.filter(pk__in=public_tags).order_by("name")[:size] if public_tags else []
+        if hits.actors:
+            actors = Actor.objects.filter(pk__in=hits.actors).prefetch_related("aliases").order_by("name", "id")[:size]
+        if hits.places:
+            places = Place.objects.filter(pk__in=hits.places).select_related("parent").order_by("name", "id")[:size]
+        if hits.tags:
+            tags = Tag.objects.filter(pk__in=hits.tags).order_by("name")[:size]
         context.update(
             query=query,
             actors=actors,
             places=places,
-            events=found_events[:size],
-            event_count=event_count,
-            event_count_shown=search.shown_count(event_count),
+            events=list(events) if hits.events else [],
+            event_count=hits.event_count,
+            event_count_shown=search.shown_count(hits.event_count),
             articles=found_articles,
-            article_count=article_count,
-            article_count_shown=search.shown_count(article_count),
+            article_count=hits.article_count,
+            article_count_shown=search.shown_count(hits.article_count),
             tags=tags,
         )
     return render(request, "articles/search.html", context)
