@@ -22,6 +22,10 @@ LIST_BUDGET = 4
 DETAIL_BUDGET = 6
 # The first request after an editorial change: the total, the tags' or actor's ids, the rows.
 FIRST_REQUEST_BUDGET = 8
+# The search page shows articles (and their tags), events, and the actors (and their aliases),
+# places and tags the query names; its first request also finds them (articles.search.Hits).
+SEARCH_BUDGET = 7
+FIRST_SEARCH_BUDGET = 14
 
 
 def generate(articles: int) -> None:
@@ -94,6 +98,28 @@ def test_list_and_detail_pages_keep_their_budget(client, settings, size):
         assert queries(client, url) <= DETAIL_BUDGET, name
 
 
+def searches() -> dict[str, str]:
+    """The benchmark's two searches: a town's name (a place, and the words of a few articles) and a common word."""
+    from register.models import Place, PlaceKind
+
+    town = Place.objects.filter(kind=PlaceKind.CITY, article_links__isnull=False).exclude(name__contains=" ")
+    town = town.order_by("pk").first()
+    search = reverse("articles:search")
+    return {"selective": f"{search}?q={town.name}", "common": f"{search}?q=forces"}
+
+
+@pytest.mark.parametrize("size", [10, 100])
+def test_search_pages_keep_their_budget(client, settings, size):
+    settings.ARCHIVE_PAGE_SIZE = size
+    settings.ARCHIVE_PAGE_CACHE = False
+    generate(2000)
+    for name, url in searches().items():
+        first = queries(client, url)
+        assert first <= FIRST_SEARCH_BUDGET, (name, first)
+        assert queries(client, url) <= SEARCH_BUDGET, name
+        assert client.get(url).context["article_count"] > 0, name
+
+
 def test_pages_are_as_long_as_asked(client, settings):
     settings.ARCHIVE_PAGE_SIZE = 100
     settings.ARCHIVE_PAGE_CACHE = False
@@ -117,6 +143,10 @@ def test_budgets_do_not_grow_with_the_archive(client, settings):
     for name, url in {**large_lists, **large_details}.items():
         queries(client, url)
         assert queries(client, url) == small[name], name
+    # A search's count depends on what its words name (an actor, a place, a tag), not on the archive's size.
+    for name, url in searches().items():
+        queries(client, url)
+        assert queries(client, url) <= SEARCH_BUDGET, name
 
 
 def test_the_article_api_reads_every_link_of_a_page_in_one_query(client, settings):
