@@ -47,6 +47,30 @@ def test_actor_autocomplete_finds_by_alias_and_counts_no_links(editor_client, ha
     assert linked == []
 
 
+@pytest.mark.parametrize("term", ["khalifa", "KHALIFA haftar", "hafter", '"Khalifa Haftar"', "Ḥaftar"])
+def test_actor_search_finds_by_name_slug_alias_and_spelling_without_duplicates(editor_client, haftar, term):
+    make_actor(name="Khalifa Ghwell", aliases=["Khalifa al-Ghawil"])
+    response = editor_client.get(reverse("admin:register_actor_changelist"), {"q": term})
+    found = [obj.pk for obj in response.context["cl"].result_list]
+    assert haftar.pk in found and len(found) == len(set(found))
+
+
+def test_actor_autocomplete_pages_without_counting_every_match(editor_client):
+    for n in range(25):
+        make_actor(name=f"Brigade {n:02d}", aliases=[f"Katiba {n:02d}", f"Kateeba {n:02d}"])
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "articles", "model_name": "articleactor", "field_name": "actor", "term": "katiba"}
+    with CaptureQueriesContext(connection) as queries:
+        first = editor_client.get(url, params).json()
+    assert len(first["results"]) == 20 and first["pagination"]["more"] is True
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] or "DISTINCT" in q["sql"]]
+    second = editor_client.get(url, {**params, "page": 2}).json()
+    assert len(second["results"]) == 5 and second["pagination"]["more"] is False
+    names = [item["text"] for item in first["results"] + second["results"]]
+    assert names == [f"Brigade {n:02d}" for n in range(25)]
+    assert editor_client.get(url, {**params, "page": 3}).status_code == 404
+
+
 @pytest.mark.parametrize("name", ["actor", "place", "event"])
 def test_change_forms_count_no_links(editor_client, haftar, name):
     obj = {"actor": haftar, "place": make_place(name="Sirte"), "event": make_event()}[name]
