@@ -8,6 +8,7 @@ query here starts from Article.objects.public() or Event.objects.public().
 
 import datetime
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -231,6 +232,31 @@ def tag_cloud_rows() -> list[tuple[int, str, str, int, int]]:
         return [(pk, name, slug, *counts[pk]) for pk, name, slug in tags.iterator() if pk in counts]
 
     return cache.cached("tag-cloud", (), compute)
+
+
+class TagCloud(Sequence):
+    """
+    tag_cloud_rows() as the tag list pages through it: its length, its peak and each
+    slice are cached per editorial version on their own, so that a page reads back
+    its own few hundred rows and not every tag (an archive gathers tens of thousands).
+    """
+
+    def __init__(self):
+        def summary():
+            rows = tag_cloud_rows()
+            return len(rows), max((row[3] + row[4] for row in rows), default=1)
+
+        self.total, self.peak = cache.cached("tag-cloud-summary", (), summary)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.total)
+            if step == 1:
+                return cache.cached("tag-cloud-slice", (start, stop), lambda: tag_cloud_rows()[start:stop])
+        return tag_cloud_rows()[index]
 
 
 def most_used_tags(limit: int) -> list[CloudTag]:

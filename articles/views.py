@@ -514,12 +514,12 @@ class TagListView(ListView):
     paginate_by = 500
 
     def get_queryset(self):
-        return public.tag_cloud_rows()
+        return public.TagCloud()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Sized against the most used tag of all, so that a tag looks the same on every page.
-        context["peak"] = max((row[3] + row[4] for row in self.object_list), default=1)
+        context["peak"] = self.object_list.peak
         context["tags"] = [public.CloudTag(*row) for row in context["tags"]]
         return context
 

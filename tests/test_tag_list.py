@@ -40,6 +40,23 @@ def test_a_tag_is_sized_against_the_most_used_tag_on_every_page(client, tags):
     assert "cloud__tag--5" in client.get(url, {"page": 1}).content.decode()
 
 
+def test_a_page_read_again_reads_back_its_own_rows_not_every_tag(client, tags, monkeypatch):
+    from articles import public
+
+    url = reverse("articles:tag-list")
+    first = names(client.get(url, {"page": 2}))
+
+    def every_tag():
+        raise AssertionError("every tag read back for one page")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(public, "tag_cloud_rows", every_tag)
+        assert names(client.get(url, {"page": 2})) == first == ["Derna", "Sirte"]
+    make_article(permitted=True, tags=["Brega"])  # an editorial change: the pages are read anew
+    assert names(client.get(url, {"page": 2})) == ["Brega", "Derna"]
+    assert client.get(url, {"page": 1}).context["peak"] == 3
+
+
 def test_home_shows_the_most_used_tags_first(client, tags):
     home = client.get(reverse("articles:home"))
     assert [tag.name for tag in home.context["tags"]][:2] == ["Benghazi", "Ajdabiya"]
