@@ -6,7 +6,7 @@ import functools
 from django import template
 from django.urls import get_script_prefix
 from django.utils.dateformat import format as django_date_format
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -82,6 +82,41 @@ def tag_links(tags, label="Tags") -> str:
 def _tag_item(prefix: str, slug: str, name: str) -> str:
     """One tag's list item, escaped, remembered: the same few hundred tags recur on every list page."""
     return f'<li><a href="{escape(tag_url(prefix, slug))}">{escape(name)}</a></li>'
+
+
+@register.simple_tag
+def article_item(article, snippets=False) -> str:
+    """
+    One article of a list: its title and link, date, publication and byline, its
+    snippet (search) or standfirst, and its tags. One call per article: an included
+    template per article was a third of a list page's time.
+    """
+    if article.original_date:
+        when = precise_date(article.original_date, article.original_date_precision)
+    else:
+        when = precise_date(article.dated)
+    meta = ""
+    if article.publication_id and article.publication:
+        meta += f" · {escape(article.publication.name)}"
+    if article.byline:
+        meta += f" · {escape(article.byline)}"
+    snippet = getattr(article, "snippet", "") if snippets else ""
+    if snippet:
+        text = f'<p class="item__snippet">{conditional_escape(snippet)}</p>'
+    elif article.standfirst:
+        text = f'<p class="item__standfirst">{escape(article.standfirst)}</p>'
+    else:
+        text = ""
+    dated = article.dated.isoformat() if article.dated else ""
+    html = (
+        '<article class="item">\n'
+        f'  <h3 class="item__title"><a href="{escape(article.get_absolute_url())}">{escape(article.title)}</a></h3>\n'
+        f'  <p class="item__meta">\n    <time datetime="{dated}">{escape(when)}</time>{meta}\n  </p>\n'
+        f"  {text}\n"
+        f"  {tag_links(getattr(article, 'listed_tags', None))}\n"
+        "</article>"
+    )
+    return mark_safe(html)  # noqa: S308 (every value above is escaped)
 
 
 @register.simple_tag

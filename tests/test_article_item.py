@@ -1,0 +1,77 @@
+"""
+An article as every list shows it (the article_item tag): title and link, date
+as precise as its source, publication, byline, snippet or standfirst, tags; every
+value escaped.
+"""
+
+import datetime
+
+import pytest
+from django.template import Context, Template
+from django.utils.safestring import mark_safe
+
+from articles.models import Article, ListedTag
+
+from .conftest import make_article, make_publication
+
+pytestmark = pytest.mark.django_db
+
+
+def render(article, snippets=False) -> str:
+    template = Template("{% load archive %}{% article_item article snippets=snippets %}")
+    return template.render(Context({"article": article, "snippets": snippets}))
+
+
+def listed(article) -> Article:
+    return Article.objects.filter(pk=article.pk).for_listing().get()
+
+
+def test_an_item_shows_its_title_date_publication_byline_standfirst_and_tags():
+    article = make_article(
+        permitted=True,
+        title="Clashes in Ganfouda",
+        byline="Our correspondent",
+        standfirst="Heavy fighting overnight.",
+        publication=make_publication(name="Libya Herald"),
+        original_date=datetime.date(2017, 3, 4),
+        tags=["Benghazi", "airstrikes"],
+    )
+    html = render(listed(article))
+    assert f'<a href="{article.get_absolute_url()}">Clashes in Ganfouda</a>' in html
+    assert '<time datetime="2017-03-04">4 March 2017</time> · Libya Herald · Our correspondent' in html
+    assert '<p class="item__standfirst">Heavy fighting overnight.</p>' in html
+    assert html.index(">airstrikes<") < html.index(">Benghazi<")
+    assert html.startswith('<article class="item">') and html.endswith("</article>")
+
+
+def test_an_item_says_no_more_than_its_source_and_leaves_out_what_is_missing():
+    article = make_article(permitted=True, original_date=datetime.date(2016, 5, 1), original_date_precision="month")
+    html = render(listed(article))
+    assert '<time datetime="2016-05-01">May 2016</time>\n' in html
+    assert " · " not in html and "item__standfirst" not in html and '<ul class="tags"' not in html
+
+
+def test_search_shows_the_marked_snippet_in_place_of_the_standfirst():
+    article = listed(make_article(permitted=True, standfirst="A standfirst."))
+    article.snippet = mark_safe("near <mark>Sirte</mark>")
+    assert '<p class="item__snippet">near <mark>Sirte</mark></p>' in render(article, snippets="Sirte")
+    assert "item__snippet" not in render(article) and "A standfirst." in render(article)
+
+
+def test_every_value_is_escaped():
+    article = make_article(
+        permitted=True,
+        title="<script>alert(1)</script>",
+        byline="<b>byline</b>",
+        standfirst="<img src=x onerror=alert(1)>",
+        publication=make_publication(name="<i>outlet</i>"),
+    )
+    item = listed(article)
+    item.listed_tags = [ListedTag(1, "<svg onload=alert(1)>", "svg")]
+    html = render(item)
+    for raw in ("<script>", "<b>", "<img", "<i>", "<svg"):
+        assert raw not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    plain = listed(article)
+    plain.snippet = "<em>not marked safe</em>"
+    assert "&lt;em&gt;" in render(plain, snippets=True)
