@@ -96,3 +96,29 @@ def test_tag_list_reads_the_newest_links_of_its_tag_first(client, archive, frequ
             continue
         listing = [plan for sql, plan in plans(client, url) if '"articles_article"."title"' in sql]
         assert listing and "tagged_article_tag_dated" in listing[0], f"{url}\n{listing}"
+
+
+@pytest.mark.parametrize("model_name", ["actor", "place"])
+def test_the_register_admin_search_can_answer_from_trigram_indexes(archive, rf, model_name):
+    """Each id set of a name or alias search has an index to come from, whatever the register's size."""
+    from django.contrib import admin
+    from django.contrib.auth.models import User
+
+    from register.models import Actor, Place
+
+    model = {"actor": Actor, "place": Place}[model_name]
+    request = rf.get("/admin/")
+    request.user = User(is_superuser=True, is_staff=True)
+    found, _ = admin.site.get_model_admin(model).get_search_results(request, model.objects.all(), "ahme")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = found.values("pk").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for index in (
+        f"{model_name}_name_trigrams",
+        f"{model_name}_name_key_trigrams",
+        f"{model_name}_alias_name_key_trigrams",
+    ):
+        assert index in plan, plan
+    assert f"Seq Scan on register_{model_name}alias" not in plan, plan
