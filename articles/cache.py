@@ -227,16 +227,29 @@ def built_once(name: str, vendor: str, build: Callable[[], Any]) -> Any:
     next midnight, the next scheduled revocation). Building nested conditions costs
     milliseconds of CPU; a page asks for them several times.
     """
+    return in_process(name, vendor, build).all()
+
+
+def in_process(name: str, part: str, build: Callable[[], Any]) -> Any:
+    """
+    build(), kept in this process's memory for the current editorial version: for
+    what every request reads and unpickling from the cache would cost more than it
+    saves. The caller must not change what it gets.
+    """
     try:
         token = version()
     except DatabaseError:
         # No archive to ask when the next permission change is (a system check before migrate):
         # built for this use only.
         return build()
-    key = (name, vendor, token)
+    key = (name, part, token)
     found = _built.get(key)
     if found is None:
         if len(_built) >= 64:
-            _built.clear()
+            # Older versions' first: what this version holds stays (rebuilding it may cost a query).
+            for stale in [kept for kept in _built if kept[2] != token]:
+                del _built[stale]
+            if len(_built) >= 64:
+                _built.clear()
         found = _built[key] = build()
-    return found.all()
+    return found

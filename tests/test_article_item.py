@@ -75,3 +75,34 @@ def test_every_value_is_escaped():
     plain = listed(article)
     plain.snippet = "<em>not marked safe</em>"
     assert "&lt;em&gt;" in render(plain, snippets=True)
+
+
+def test_lists_show_a_renamed_or_new_tag_at_the_next_request(client, settings):
+    from django.urls import reverse
+
+    from register.models import Tag
+
+    settings.ARCHIVE_PAGE_CACHE = False
+    article = make_article(permitted=True, tags=["Benghazi"])
+    url = reverse("articles:list")
+
+    def shown():
+        return [tag.name for tag in client.get(url).context["object_list"][0].listed_tags]
+
+    assert shown() == ["Benghazi"]
+    tag = Tag.objects.get(name="Benghazi")
+    tag.name = "Banghazi"
+    tag.save()
+    assert shown() == ["Banghazi"]
+    article.tags.add("Derna")
+    assert sorted(shown()) == ["Banghazi", "Derna"]
+
+
+def test_a_tag_newer_than_the_kept_names_is_read_on_its_own(monkeypatch):
+    from articles import cache
+    from articles.models import listed_tags
+    from register.models import Tag
+
+    tag = Tag.objects.create(name="Brega")
+    monkeypatch.setattr(cache, "in_process", lambda name, part, build: {})  # kept before the tag was made
+    assert listed_tags("default", {tag.pk}) == {tag.pk: ListedTag(tag.pk, "Brega", "brega")}
