@@ -398,6 +398,10 @@ class ActorListView(CachedPaginationMixin, ListView):
         return context
 
 
+# An actor page's participations are picked from this many pages' worth of the first in display order.
+PARTICIPATION_CANDIDATES = 4
+
+
 class ActorDetailView(DetailView):
     template_name = "articles/actor_detail.html"
     context_object_name = "actor"
@@ -438,7 +442,6 @@ class ActorDetailView(DetailView):
         )
         return context
 
-
     def participations(self, public_count: int) -> list[EventParticipant]:
         """
         The first page of the actor's public participations, by side, role and newest
@@ -457,9 +460,6 @@ class ActorDetailView(DetailView):
 
         first = shown(mine.filter(pk__in=mine.order_by(*order).values("pk")[: size * PARTICIPATION_CANDIDATES]))
         return first if len(first) >= min(size, public_count) else shown(mine)
-
-
-PARTICIPATION_CANDIDATES = 4
 
 
 class PlaceDetailView(DetailView):
