@@ -7,7 +7,6 @@ name counts whatever its spelling: a query that names an actor or a place by
 any of its aliases also finds what is linked to them.
 """
 
-import hashlib
 import re
 from dataclasses import dataclass
 
@@ -408,13 +407,7 @@ def hits(query: str, size: int) -> Hits:
     """find(), kept for the editorial version: a search repeated before the next change asks for rows by id only."""
     from . import cache
 
-    digest = hashlib.sha256(query.encode()).hexdigest()
-    return cache.cached("search-hits", (digest, size), lambda: find(query, size))
-
-
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
-    """The number of rows, counted up to cap + 1 at most: more than cap reads "cap+"."""
-    return queryset.order_by().values("pk")[: cap + 1].count()
+    return cache.cached("search-hits", (query, size), lambda: find(query, size))
 
 
 def shown_count(count: int, cap: int = COUNT_CAP) -> str:

@@ -90,7 +90,7 @@ def test_common_search_walks_the_newest_articles_and_ranks_a_bounded_set(generat
     best, matched = search.best_articles(Article.objects.public(), "forces")
     assert not scans_articles(plan(best[:20]))
     assert search.frequent("forces")
-    assert search.capped_count(matched) == search.COUNT_CAP + 1
+    assert matched.order_by().values("pk")[: search.COUNT_CAP + 1].count() == search.COUNT_CAP + 1
 
 
 def test_alias_search_finds_every_public_article_linked_to_the_actor(client, generated):
