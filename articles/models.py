@@ -267,10 +267,10 @@ class ListedTag(NamedTuple):
 
 class ListedTagsIterable(models.query.ModelIterable):
     """
-    Articles, each with its tags as a plain list (article.listed_tags), read for all
-    of them in one query of three columns: neither a queryset per article (the tag
-    manager) nor a model instance per tag (a prefetch), for a list page shows about
-    two hundred tags.
+    Articles, each with its tags as a plain list (article.listed_tags): the page's
+    (article, tag) pairs in one query, named by listed_tags(). Neither a queryset
+    per article (the tag manager) nor a model instance per tag (a prefetch), for a
+    list page shows about two hundred tags.
     """
 
     def __iter__(self):
