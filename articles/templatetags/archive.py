@@ -88,8 +88,8 @@ def _tag_item(prefix: str, slug: str, name: str) -> str:
 def article_item(article, snippets=False) -> str:
     """
     One article of a list: its title and link, date, publication and byline, its
-    snippet (search) or standfirst, and its tags. One call per article: an included
-    template per article was a third of a list page's time.
+    snippet (search) or standfirst, and its tags. One call per article, where an
+    included template pushed a context and walked its nodes for each.
     """
     if article.original_date:
         when = precise_date(article.original_date, article.original_date_precision)
