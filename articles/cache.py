@@ -28,13 +28,15 @@ change may not show it yet: it is served, but not cached under a version
 younger than ARCHIVE_REPLICA_LAG_SECONDS.
 """
 
+import contextlib
+import contextvars
 import datetime
 import hashlib
 import logging
 import secrets
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +53,10 @@ VERSION_KEY = "archive:version"
 UNTIL_KEY = "archive:version-until"
 RETRY_SECONDS = 5
 _MISSING = object()
+
+# Within one_version(): the version this request read first (None until then); outside it, _UNSCOPED.
+_UNSCOPED = object()
+_request_token: contextvars.ContextVar[Any] = contextvars.ContextVar("archive_version", default=_UNSCOPED)
 
 
 def _new_token() -> str:
@@ -139,6 +145,8 @@ def bump() -> str:
     """Replace the editorial version: everything cached under the old one is gone for readers."""
     token = _new_token()
     guarded(cache.set, VERSION_KEY, token, timeout=None)
+    if _request_token.get() is not _UNSCOPED:
+        _request_token.set(token)  # the request that made the change reads what it made from here on
     return token
 
 
@@ -159,8 +167,34 @@ def editorial_change(using: str = DEFAULT_DB_ALIAS) -> None:
         transaction.on_commit(_bump_after_commit, using=using)
 
 
+@contextlib.contextmanager
+def one_version() -> Iterator[None]:
+    """
+    Within it, version() asks the cache once and answers the same until a bump()
+    in this context: a request reads the archive as it stood when it began, and
+    asks a shared cache (Redis) once instead of for every cached value it reads.
+    A change another process makes meanwhile is seen by the next request.
+    """
+    reset = _request_token.set(None)
+    try:
+        yield
+    finally:
+        _request_token.reset(reset)
+
+
 def version() -> str:
     """The current editorial version; a new token each time while the cache fails."""
+    token = _request_token.get()
+    if token is None:
+        token = _read_version()
+        _request_token.set(token)
+        return token
+    if token is _UNSCOPED:
+        return _read_version()
+    return token
+
+
+def _read_version() -> str:
     values = guarded(cache.get_many, [VERSION_KEY, UNTIL_KEY])
     if values is None:
         return _new_token()

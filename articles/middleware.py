@@ -11,6 +11,7 @@ that sets no cookie and holds no CSRF token. DJANGO_PAGE_CACHE=0 turns it off.
 It sits last in MIDDLEWARE, so the middleware around it (security headers, CSP,
 sessions) treats a kept page exactly as a freshly rendered one. While the cache
 fails, pages are rendered afresh and nothing is kept (articles.cache.guarded).
+Every request, kept or not, reads one editorial version throughout.
 """
 
 from django.conf import settings
@@ -69,6 +70,11 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Every page reads one editorial version throughout, asked of the cache once (cache.one_version).
+        with cache.one_version():
+            return self._respond(request)
+
+    def _respond(self, request):
         if not cacheable_request(request):
             return self.get_response(request)
         try:

@@ -163,7 +163,7 @@ class ArticleListView(CachedPaginationMixin, PublicFilterView):
         return page_size()
 
     def get_queryset(self):
-        return listing(public_articles())
+        return Article.objects.public_listing()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -224,7 +224,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["latest"] = listing(public_articles())[:8]
+        context["latest"] = Article.objects.public_listing()[:8]
         context["events"] = event_listing(public_events()).order_by("-start_date", "-id")[:8]
         context["tags"] = public.most_used_tags(24)
         context["actors"] = public.most_reported_actors(12)

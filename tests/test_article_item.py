@@ -106,3 +106,32 @@ def test_a_tag_newer_than_the_kept_names_is_read_on_its_own(monkeypatch):
     tag = Tag.objects.create(name="Brega")
     monkeypatch.setattr(cache, "in_process", lambda name, part, build: {})  # kept before the tag was made
     assert listed_tags("default", {tag.pk}) == {tag.pk: ListedTag(tag.pk, "Brega", "brega")}
+
+
+def test_a_listing_reads_each_articles_tags_with_its_row_in_one_query(django_assert_num_queries):
+    from articles.models import listed_tags
+
+    untagged = make_article(permitted=True)
+    one = make_article(permitted=True, tags=["Derna"])
+    many = make_article(permitted=True, tags=[f"Tag {n}" for n in range(12)])
+    listed_tags("default", set())  # the kept names, read once per editorial version
+    with django_assert_num_queries(1):
+        rows = {article.pk: article for article in Article.objects.public().for_listing()}
+    for article in (untagged, one, many):
+        expected = sorted(article.tags.values_list("pk", "name", "slug"))
+        assert sorted(rows[article.pk].listed_tags) == expected
+
+
+def test_page_url_is_the_pages_address_under_the_script_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from articles.templatetags.archive import page_url
+
+    for name in ("articles:list", "articles:event-list", "articles:search", "feeds:articles"):
+        assert page_url(name) == reverse(name)
+    set_script_prefix("/archive/")
+    try:
+        assert page_url("articles:list") == reverse("articles:list") == "/archive/articles/"
+    finally:
+        set_script_prefix("/")
+    assert page_url("articles:list") == "/articles/"

@@ -200,4 +200,50 @@ def test_totals_and_deep_page_keys_are_computed_once_per_version(client, uncache
         sql = " ".join(query["sql"] for query in captured.captured_queries)
         assert "COUNT(" not in sql, url
         assert "OFFSET" not in sql, url
-        assert len(captured) == 2, url
+        assert len(captured) == 1, url  # the page's rows, each with its tag ids
+
+
+def count_version_reads(monkeypatch) -> list:
+    reads = []
+    original = cache._read_version
+
+    def read():
+        reads.append(1)
+        return original()
+
+    monkeypatch.setattr(cache, "_read_version", read)
+    return reads
+
+
+def test_a_request_asks_the_cache_for_the_version_once(client, uncached_pages, monkeypatch):
+    make_article(permitted=True, tags=["bulk"])
+    url = reverse("articles:list") + "?tag=bulk"
+    client.get(url)
+    reads = count_version_reads(monkeypatch)
+    assert client.get(url).status_code == 200
+    assert len(reads) == 1
+
+
+def test_within_one_version_a_bump_is_seen_and_outside_every_read_asks(monkeypatch):
+    reads = count_version_reads(monkeypatch)
+    with cache.one_version():
+        first = cache.version()
+        assert cache.version() == first and len(reads) == 1
+        changed = cache.bump()
+        assert changed != first
+        assert cache.version() == changed and len(reads) == 1
+    assert cache.version() == changed
+    assert cache.version() == changed
+    assert len(reads) == 3
+
+
+def test_a_change_made_by_another_process_is_seen_by_the_next_request(client, monkeypatch):
+    from django.core.cache import cache as default_cache
+
+    make_article(permitted=True, title="First report")
+    url = reverse("articles:list")
+    assert "First report" in client.get(url).content.decode()
+    # Another process's change: a new article and a new version written straight to the cache.
+    Article.objects.filter(title="First report").update(title="Renamed report")
+    default_cache.set(cache.VERSION_KEY, "another-process", timeout=None)
+    assert "Renamed report" in client.get(url).content.decode()
