@@ -184,34 +184,41 @@ def one_version() -> Iterator[None]:
 
 def version() -> str:
     """The current editorial version; a new token each time while the cache fails."""
+    return version_and()[0]
+
+
+def version_and(*keys: str) -> tuple[str, dict[str, Any]]:
+    """
+    version(), and what the cache holds under `keys`, read in the same round trip
+    when the version is not yet known in this request: a kept page costs one.
+    """
     token = _request_token.get()
-    if token is None:
-        token = _read_version()
+    if isinstance(token, str):
+        return token, (guarded(cache.get_many, list(keys), failed={}) if keys else {})
+    token, values = _read_version(keys)
+    if _request_token.get() is not _UNSCOPED:
         _request_token.set(token)
-        return token
-    if token is _UNSCOPED:
-        return _read_version()
-    return token
+    return token, {key: values[key] for key in keys if key in values}
 
 
-def _read_version() -> str:
-    values = guarded(cache.get_many, [VERSION_KEY, UNTIL_KEY])
+def _read_version(keys: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
+    values = guarded(cache.get_many, [VERSION_KEY, UNTIL_KEY, *keys])
     if values is None:
-        return _new_token()
+        return _new_token(), {}
     token = values.get(VERSION_KEY)
     if token is None:
         guarded(cache.add, VERSION_KEY, _new_token(), timeout=None)
         token = guarded(cache.get, VERSION_KEY)
         if token is None:  # a cache that keeps nothing (DummyCache) or just failed: nothing is reused
-            return _new_token()
+            return _new_token(), {}
     until = values.get(UNTIL_KEY)
     now = timezone.now()
     if until is None or until[0] != token:
         until = (token, _next_change(now))
         guarded(cache.set, UNTIL_KEY, until, timeout=None)
     if now >= until[1]:
-        return bump()
-    return token
+        return bump(), values
+    return token, values
 
 
 def seconds_left(token: str) -> int:

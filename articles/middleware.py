@@ -1,12 +1,14 @@
 """
 Whole public pages, cached for anonymous readers under the editorial version.
 
-A page is kept under its full URL, the request headers its Vary names, and the
-editorial version (articles.cache): the next editorial change makes every kept
-page unreachable, so a withdrawn article is gone from the next request. Only
-GETs of the reader site's HTML pages are kept, only for a request that carries
-no session or message (so never for someone signed in), and only a response
-that sets no cookie and holds no CSRF token. DJANGO_PAGE_CACHE=0 turns it off.
+A page is kept under its full URL, together with the editorial version it was
+made under (articles.cache), and is served only while that is still the version:
+the next editorial change makes every kept page stale, so a withdrawn article is
+gone from the next request. The version and the page are read in one round trip.
+Only GETs of the reader site's HTML pages are kept, only for a request that
+carries no session or message (so never for someone signed in), and only a
+response that sets no cookie, holds no CSRF token and varies on no header.
+DJANGO_PAGE_CACHE=0 turns it off.
 
 It sits last in MIDDLEWARE, so the middleware around it (security headers, CSP,
 sessions) treats a kept page exactly as a freshly rendered one. While the cache
@@ -14,11 +16,13 @@ fails, pages are rendered afresh and nothing is kept (articles.cache.guarded).
 Every request, kept or not, reads one editorial version throughout.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import DatabaseError
 from django.urls import Resolver404, resolve
-from django.utils.cache import get_cache_key, learn_cache_key
+from django.utils.translation import get_language
 
 from archive.middleware import DatabaseUnavailableMiddleware
 
@@ -59,10 +63,18 @@ def cacheable_response(request, response) -> bool:
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
+        # Kept under its address alone: a page that varies on a request header is not kept.
+        and not response.has_header("Vary")
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and "private" not in response.get("Cache-Control", "")
         and getattr(response, "is_rendered", True)
     )
+
+
+def page_key(request) -> str:
+    """Where a page is kept: its full address and language. The version is kept with the page."""
+    address = f"{request.build_absolute_uri()}|{get_language()}"
+    return f"archive:page:{hashlib.sha256(address.encode()).hexdigest()[:40]}"
 
 
 class PublicPageCacheMiddleware:
@@ -77,29 +89,21 @@ class PublicPageCacheMiddleware:
     def _respond(self, request):
         if not cacheable_request(request):
             return self.get_response(request)
+        key = page_key(request)
         try:
-            token = cache.version()
+            # The version and the kept page in one round trip; the page is served only if it was
+            # made under this version.
+            token, found = cache.version_and(key)
         except DatabaseError as error:
             # Answered as the view's own database errors are: 503, not 500.
             response = DatabaseUnavailableMiddleware(self.get_response).process_exception(request, error)
             if response is None:
                 raise
             return response
-        if not cache.available():
-            return self.get_response(request)
-        prefix = f"archive:page:{token}"
-        key = cache.guarded(get_cache_key, request, key_prefix=prefix, method="GET", cache=default_cache)
-        if key is not None:
-            response = cache.guarded(default_cache.get, key)
-            if response is not None:
-                return response
+        kept = found.get(key)
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == token:
+            return kept[1]
         response = self.get_response(request)
         if cacheable_response(request, response) and cache.available() and cache.worth_keeping(token):
-            timeout = cache.seconds_left(token)
-            cache.guarded(self._keep, request, response, timeout, prefix)
+            cache.guarded(default_cache.set, key, (token, response), cache.seconds_left(token))
         return response
-
-    @staticmethod
-    def _keep(request, response, timeout: int, prefix: str) -> None:
-        key = learn_cache_key(request, response, timeout, key_prefix=prefix, cache=default_cache)
-        default_cache.set(key, response, timeout)

@@ -109,6 +109,45 @@ def test_anonymous_pages_are_served_from_the_cache_without_queries(client):
     assert queries(client, reverse("articles:list")) == 0
 
 
+def test_a_kept_page_costs_one_read_of_the_cache(client, monkeypatch):
+    from django.core.cache import cache as default_cache
+
+    make_article(permitted=True, title="Cached report")
+    first = client.get(reverse("articles:list"))
+    reads, depth = [], []
+
+    def counted(name, original):
+        def read(*args, **kwargs):
+            if not depth:  # the local-memory cache's get_many calls its own get for each key
+                reads.append(name)
+            depth.append(name)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth.pop()
+
+        return read
+
+    for name in ("get", "get_many", "has_key"):
+        monkeypatch.setattr(default_cache, name, counted(name, getattr(default_cache, name)))
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(reverse("articles:list"))
+    assert again.content == first.content
+    assert reads == ["get_many"] and len(captured) == 0
+
+
+def test_a_page_that_varies_on_a_header_is_not_kept(client, monkeypatch):
+    from django.http import HttpResponse
+
+    from articles import middleware
+
+    response = HttpResponse("varies")
+    response["Vary"] = "Accept-Language"
+    request = client.get(reverse("articles:list")).wsgi_request
+    assert middleware.cacheable_response(request, HttpResponse("plain"))
+    assert not middleware.cacheable_response(request, response)
+
+
 def test_signed_in_readers_never_get_a_cached_page(client):
     make_article(permitted=True, title="Report for staff")
     client.force_login(make_user("editor"))
@@ -207,9 +246,9 @@ def count_version_reads(monkeypatch) -> list:
     reads = []
     original = cache._read_version
 
-    def read():
+    def read(*args):
         reads.append(1)
-        return original()
+        return original(*args)
 
     monkeypatch.setattr(cache, "_read_version", read)
     return reads
