@@ -13,7 +13,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Model, OuterRef, Q
 from django.db.models.functions import Lower
 
 from register.models import ActorAlias, Event, EventParticipant, EventType, PlaceAlias, Tag, TaggedEvent
@@ -167,6 +167,18 @@ class ArchiveFilterSet(django_filters.FilterSet):
         form = ArchiveFilterForm
         fields = ()
 
+    # The name of the queryset the filter set is given when it is one built once per editorial
+    # version (ArticleManager.public_listing): the filtered queryset is then built once per
+    # version and set of filter values too (cache.filtered_once).
+    base_name: str | None = None
+
+    def filter_queryset(self, queryset):
+        if self.base_name is None:
+            return super().filter_queryset(queryset)
+        values = tuple((name, _key_of(value)) for name, value in self.form.cleaned_data.items())
+        parts = (type(self).__name__, self.base_name, queryset.db, values)
+        return cache.filtered_once(parts, lambda: super(ArchiveFilterSet, self).filter_queryset(queryset))
+
     def get_form_class(self):
         """
         The form class, made once per filter set class: its filters and their fields
@@ -182,6 +194,15 @@ class ArchiveFilterSet(django_filters.FilterSet):
     def place_ids(self, place):
         # The place and everything inside it: Benghazi holds Sabri, which holds Khribish.
         return public.descendant_ids(place.pk)
+
+
+def _key_of(value):
+    """A cleaned filter value as a key: items by model and id, lists as tuples."""
+    if isinstance(value, Model):
+        return (value._meta.label, value.pk)
+    if isinstance(value, list | tuple):
+        return tuple(_key_of(item) for item in value)
+    return value
 
 
 def _places():

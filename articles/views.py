@@ -165,6 +165,11 @@ class ArticleListView(CachedPaginationMixin, PublicFilterView):
     def get_queryset(self):
         return Article.objects.public_listing()
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        filterset.base_name = "public-listing"
+        return filterset
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["query"]:

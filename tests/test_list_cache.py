@@ -286,3 +286,25 @@ def test_a_change_made_by_another_process_is_seen_by_the_next_request(client, mo
     Article.objects.filter(title="First report").update(title="Renamed report")
     default_cache.set(cache.VERSION_KEY, "another-process", timeout=None)
     assert "Renamed report" in client.get(url).content.decode()
+
+
+def test_a_filtered_list_is_built_once_per_version_and_set_of_filters(client, uncached_pages, monkeypatch):
+    built = []
+    original = public.articles_tagged
+
+    def articles_tagged(articles, tags):
+        built.append(tuple(tag_id for tag_id, _ in tags))
+        return original(articles, tags)
+
+    monkeypatch.setattr(public, "articles_tagged", articles_tagged)
+    make_article(permitted=True, title="Bulk report", tags=["bulk", "common"])
+    make_article(permitted=True, title="Common report", tags=["common"])
+    one, two = reverse("articles:list") + "?tag=bulk", reverse("articles:list") + "?tag=common&tag=bulk"
+    for _ in range(3):
+        assert titles(client.get(one)) == ["Bulk report"]
+        assert titles(client.get(two)) == ["Bulk report"]
+        assert set(titles(client.get(reverse("articles:list") + "?tag=common"))) == {"Bulk report", "Common report"}
+    assert len(built) == 3
+    make_article(permitted=True, title="Newer bulk report", tags=["bulk"])
+    assert titles(client.get(one))[0] == "Newer bulk report"
+    assert len(built) == 4
