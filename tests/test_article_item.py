@@ -135,3 +135,41 @@ def test_page_url_is_the_pages_address_under_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert page_url("articles:list") == "/articles/"
+
+
+# The markup events were listed with when each was an included template (articles/_event_item.html).
+EVENT_ITEM_TEMPLATE = (
+    '{% load archive %}<li class="event-item">\n'
+    '  <span class="event-item__date"><time datetime="{{ event.start_date|date:\'Y-m-d\' }}">'
+    "{% precise_date event.start_date event.date_precision event.end_date %}</time></span>\n"
+    '  <a class="event-item__title" href="{{ event.get_absolute_url }}">{{ event.title }}</a>\n'
+    '  <span class="event-item__meta">{{ event.get_sub_event_type_display }}'
+    "{% if event.place %} · {{ event.place.name }}{% endif %}"
+    "{% if event.fatalities_low is not None or event.fatalities_high is not None %}"
+    " · fatalities reported: {{ event.fatalities_display }}{% endif %}</span>\n"
+    "</li>"
+)
+
+
+def test_an_event_item_is_the_markup_of_the_template_it_replaced():
+    from .conftest import make_event, make_place
+
+    place = make_place(name="Qasr <Bin> Ghashir")
+    events = [
+        make_event(title="Clashes & shelling", place=place, fatalities_low=3, fatalities_high=7),
+        make_event(title="<script>alert(1)</script>", fatalities_low=0),
+        make_event(
+            title="Week of protests",
+            date_precision="week",
+            start_date=datetime.date(2017, 3, 6),
+            end_date=datetime.date(2017, 3, 20),
+            fatalities_high=2,
+        ),
+        make_event(title="A month", date_precision="month", start_date=datetime.date(2016, 5, 1)),
+    ]
+    old, new = Template(EVENT_ITEM_TEMPLATE), Template("{% load archive %}{% event_item event %}")
+    for event in events:
+        expected = old.render(Context({"event": event}))
+        assert new.render(Context({"event": event})) == expected
+    assert "&lt;script&gt;" in new.render(Context({"event": events[1]}))
+    assert "Qasr &lt;Bin&gt; Ghashir" in new.render(Context({"event": events[0]}))

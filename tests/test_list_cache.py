@@ -308,3 +308,19 @@ def test_a_filtered_list_is_built_once_per_version_and_set_of_filters(client, un
     make_article(permitted=True, title="Newer bulk report", tags=["bulk"])
     assert titles(client.get(one))[0] == "Newer bulk report"
     assert len(built) == 4
+
+
+def test_each_filter_set_gets_its_own_filters_bound_to_it():
+    from articles.filters import ArticleFilter
+    from articles.models import Article
+
+    first = ArticleFilter({"tag": "x"}, queryset=Article.objects.none())
+    second = ArticleFilter({}, queryset=Article.objects.none())
+    for name, declared in ArticleFilter.base_filters.items():
+        one, other = first.filters[name], second.filters[name]
+        assert one is not declared and one is not other
+        assert one.parent is first and other.parent is second
+        assert not hasattr(declared, "parent")
+        if declared.method:
+            assert one.filter.f is one and other.filter.f is other
+            assert one.filter.method == getattr(first, declared.method)

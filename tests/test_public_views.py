@@ -929,19 +929,3 @@ def test_sample_archive_alias_search_finds_the_same_articles_whatever_the_spelli
         found[spelling] = {a.slug for a in response.context["articles"]}
     assert found["Sarraj"]
     assert all(slugs == found["Sarraj"] for slugs in found.values())
-
-
-def test_each_filter_set_gets_its_own_filters_bound_to_it():
-    from articles.filters import ArticleFilter
-    from articles.models import Article
-
-    first = ArticleFilter({"tag": "x"}, queryset=Article.objects.none())
-    second = ArticleFilter({}, queryset=Article.objects.none())
-    for name, declared in ArticleFilter.base_filters.items():
-        one, other = first.filters[name], second.filters[name]
-        assert one is not declared and one is not other
-        assert one.parent is first and other.parent is second
-        assert not hasattr(declared, "parent")
-        if declared.method:
-            assert one.filter.f is one and other.filter.f is other
-            assert one.filter.method == getattr(first, declared.method)

@@ -143,6 +143,30 @@ def article_item(article, snippets=False) -> str:
 
 
 @register.simple_tag
+def event_item(event) -> str:
+    """
+    One event of a list: its date as precise as its sources, title and link, sub-type,
+    place and reported fatalities. One call per event, where an included template
+    pushed a context and walked its nodes for each (a list shows up to a hundred).
+    """
+    dated = event.start_date.isoformat() if event.start_date else ""
+    when = precise_date(event.start_date, event.date_precision, event.end_date)
+    meta = _escape(event.get_sub_event_type_display())
+    if event.place_id and event.place:
+        meta += f" · {_escape(event.place.name)}"
+    if event.fatalities_low is not None or event.fatalities_high is not None:
+        meta += f" · fatalities reported: {_escape(event.fatalities_display)}"
+    item = (
+        '<li class="event-item">\n'
+        f'  <span class="event-item__date"><time datetime="{dated}">{_escape(when)}</time></span>\n'
+        f'  <a class="event-item__title" href="{_escape(event.get_absolute_url())}">{_escape(event.title)}</a>\n'
+        f'  <span class="event-item__meta">{meta}</span>\n'
+        "</li>"
+    )
+    return mark_safe(item)  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
 def tag_cloud(tags, peak) -> str:
     """
     The cloud's items, each sized by cloud_size and with its counts: rendered in one
