@@ -564,6 +564,23 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Search the archive", max_length=search.MAX_QUERY_LENGTH, required=False)
 
 
+def named_items(hits: search.Hits, size: int) -> tuple[list, list, list]:
+    """
+    The public actors (with their other names), places and tags a search names, as the
+    page shows them. Kept with the hits for the editorial version (search_view): every
+    change to the register replaces it, and these rows cost two queries to read.
+    """
+    actors = places = tags = []
+    if hits.actors:
+        actors = Actor.objects.filter(pk__in=hits.actors).prefetch_related("aliases")
+        actors = list(actors.order_by("name", "id")[:size])
+    if hits.places:
+        places = list(Place.objects.filter(pk__in=hits.places).select_related("parent").order_by("name", "id")[:size])
+    if hits.tags:
+        tags = list(Tag.objects.filter(pk__in=hits.tags).order_by("name")[:size])
+    return actors, places, tags
+
+
 def search_view(request):
     form = SearchForm(request.GET or None)
     context = {"form": form, "query": ""}
@@ -578,13 +595,9 @@ def search_view(request):
         for article in found_articles:
             article.snippet = search.snippet(article.full_text, query)
         events = event_listing(Event.objects.filter(pk__in=hits.events)).order_by("-start_date", "-id")
-        actors = places = tags = []
-        if hits.actors:
-            actors = Actor.objects.filter(pk__in=hits.actors).prefetch_related("aliases").order_by("name", "id")[:size]
-        if hits.places:
-            places = Place.objects.filter(pk__in=hits.places).select_related("parent").order_by("name", "id")[:size]
-        if hits.tags:
-            tags = Tag.objects.filter(pk__in=hits.tags).order_by("name")[:size]
+        actors, places, tags = cache.cached(
+            "search-named", (hits.actors, hits.places, hits.tags, size), lambda: named_items(hits, size)
+        )
         context.update(
             query=query,
             actors=actors,
