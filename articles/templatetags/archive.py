@@ -12,7 +12,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from register.models import tag_url
+from register.models import EventSubType, tag_url
 
 register = template.Library()
 
@@ -142,6 +142,9 @@ def article_item(article, snippets=False) -> str:
     return mark_safe(item)  # noqa: S308 (every value above is escaped)
 
 
+_SUB_EVENT_TYPES = dict(EventSubType.choices)
+
+
 @register.simple_tag
 def event_item(event) -> str:
     """
@@ -151,7 +154,8 @@ def event_item(event) -> str:
     """
     dated = event.start_date.isoformat() if event.start_date else ""
     when = precise_date(event.start_date, event.date_precision, event.end_date)
-    meta = _escape(event.get_sub_event_type_display())
+    # get_sub_event_type_display() flattens every choice for each call.
+    meta = _escape(_SUB_EVENT_TYPES.get(event.sub_event_type, event.sub_event_type))
     if event.place_id and event.place:
         meta += f" · {_escape(event.place.name)}"
     if event.fatalities_low is not None or event.fatalities_high is not None:
