@@ -456,14 +456,17 @@ class ActorDetailView(DetailView):
         the page and the count say there are, the whole list is asked.
         """
         size = page_size("events")
-        order = ("side", "role", "-event__start_date", "-event__id")
+        # The event's date as each participant carries it (register.participant_dates): the order of their index.
+        order = ("side", "role", "-event_start", "-event_id")
         mine = EventParticipant.objects.filter(actor=self.object)
 
         def shown(participations):
             public = participations.filter(visibility.public_event("event_id")).select_related("event__place")
             return list(public.order_by(*order)[:size])
 
-        first = shown(mine.filter(pk__in=mine.order_by(*order).values("pk")[: size * PARTICIPATION_CANDIDATES]))
+        # By event: one participation per actor and event, and the event is in the index, the id is not.
+        candidates = mine.order_by(*order).values("event_id")[: size * PARTICIPATION_CANDIDATES]
+        first = shown(mine.filter(event_id__in=candidates))
         return first if len(first) >= min(size, public_count) else shown(mine)
 
 

@@ -551,15 +551,22 @@ class EventParticipant(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
     side = models.CharField(max_length=15, choices=ParticipantSide.choices, default=ParticipantSide.ACTOR_1)
     role = models.CharField(max_length=15, choices=ParticipantRole.choices, default=ParticipantRole.PARTICIPANT)
+    # The event's start date, copied by the database itself (register.participant_dates): with
+    # the index below, an actor's participations in display order are the first entries of its index.
+    event_start = models.DateField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    # The date is the event's, whose own history keeps it.
+    history = HistoricalRecords(excluded_fields=["event_start"])
 
     class Meta:
         ordering = ["event", "side", "actor__name"]
         constraints = [
             models.UniqueConstraint(fields=["event", "actor"], name="event_participant_unique"),
         ]
-        indexes = [models.Index(fields=["actor", "event"], name="participant_actor_event")]
+        indexes = [
+            models.Index(fields=["actor", "event"], name="participant_actor_event"),
+            models.Index(fields=["actor", "side", "role", "-event_start", "-event"], name="participant_actor_order"),
+        ]
 
     def __str__(self):
         return f"{self.actor} ({self.get_side_display()}, {self.get_role_display()}) in {self.event}"
