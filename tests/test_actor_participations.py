@@ -100,6 +100,17 @@ def test_participants_carry_their_events_date_however_written():
     assert participant_dates(other) == {datetime.date(2016, 1, 1)}
 
 
+def test_a_synthetic_archive_loads_its_participants_dated():
+    from django.db.models import F
+
+    from articles import synthetic
+
+    synthetic.generate_archive(articles=60, seed=5)
+    participants = EventParticipant.objects.all()
+    assert participants.exists()
+    assert not participants.exclude(event_start=F("event__start_date")).exists()
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite drops a table's triggers when it rebuilds it")
 def test_triggers_dropped_by_a_table_rebuild_come_back_with_every_date():
     actor = make_actor(name="Sabratha brigade")
