@@ -128,6 +128,23 @@ def place_tree() -> dict[int, int | None]:
     return dict(Place.objects.values_list("pk", "parent_id"))
 
 
+def places_by_id() -> dict[int, Place]:
+    """
+    Every place, each linked to its parent, kept in process memory for the editorial
+    version (any change to a place replaces it). An event's place and its ancestors are
+    read here: joining them five deep made planning the event's query cost more than
+    running it. What this returns is shared: read it, never change it.
+    """
+
+    def build() -> dict[int, Place]:
+        places = {place.pk: place for place in Place.objects.all()}
+        for place in places.values():
+            place.parent = places.get(place.parent_id)
+        return places
+
+    return cache.in_process("places", "all", build)
+
+
 def descendant_ids(place_id: int, tree: dict[int, int | None] | None = None) -> list[int]:
     tree = place_tree() if tree is None else tree
     children: dict[int | None, list[int]] = {}

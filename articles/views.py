@@ -345,7 +345,7 @@ class EventDetailView(DetailView):
         # One event: each of its reports is looked up by its article's id, not against every public article.
         return (
             visibility.reported_events()
-            .select_related("place__parent__parent__parent__parent", "parent")
+            .select_related("parent")
             .prefetch_related(
                 "tags",
                 Prefetch(
@@ -360,6 +360,13 @@ class EventDetailView(DetailView):
                 ),
             )
         )
+
+    def get_object(self, queryset=None):
+        event = super().get_object(queryset)
+        if event.place_id:
+            # The place and its ancestors, linked, from the places kept for this version.
+            event.place = public.places_by_id()[event.place_id]
+        return event
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -431,6 +431,25 @@ def test_event_page_lists_only_public_source_articles_with_their_excerpts(client
     assert "Libya</a> › <a" in page
 
 
+def test_event_page_names_its_place_and_ancestors_as_they_are_now(
+    client, archive, settings, django_assert_max_num_queries
+):
+    settings.ARCHIVE_PAGE_CACHE = False
+    event = archive["clashes"]
+    chain = [*reversed(event.place.ancestors()), event.place]
+    assert len(chain) >= 2
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert " › ".join(f'<a href="{p.get_absolute_url()}">{p.name}</a>' for p in chain) in page
+    top = chain[0]
+    top.name = "State of Libya"
+    top.save()
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert f'<a href="{top.get_absolute_url()}">State of Libya</a> › ' in page
+    with django_assert_max_num_queries(6) as captured:
+        client.get(event.get_absolute_url())
+    assert "register_place" not in captured.captured_queries[0]["sql"]
+
+
 def test_event_page_shows_actors_by_side_parent_and_sub_events(client, archive):
     campaign = make_event(title="Benghazi campaign", start_date=datetime.date(2014, 5, 16), date_precision="month")
     link_event(archive["report"], campaign, excerpt="The army has seized new territory")
