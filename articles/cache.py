@@ -35,6 +35,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -274,6 +275,7 @@ def built_once(name: str, vendor: str, build: Callable[[], Any]) -> Any:
 
 # Filtered lists' querysets (filtered_once()): one per set of filters in use, the most recent kept.
 _filtered: "collections.OrderedDict[tuple, Any]" = collections.OrderedDict()
+_filtered_lock = threading.Lock()
 FILTERED_KEPT = 512
 
 
@@ -291,11 +293,14 @@ def filtered_once(parts: tuple, build: Callable[[], Any]) -> Any:
     key = (*parts, token)
     found = _filtered.get(key)
     if found is None:
-        found = _filtered[key] = build()
-        while len(_filtered) > FILTERED_KEPT:
-            _filtered.popitem(last=False)
+        found = build()
+        with _filtered_lock:  # threaded servers: one thread's eviction must not race another's
+            _filtered[key] = found
+            while len(_filtered) > FILTERED_KEPT:
+                _filtered.popitem(last=False)
     else:
-        _filtered.move_to_end(key)
+        with _filtered_lock, contextlib.suppress(KeyError):
+            _filtered.move_to_end(key)
     return found.all()
 
 

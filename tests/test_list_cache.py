@@ -324,3 +324,19 @@ def test_each_filter_set_gets_its_own_filters_bound_to_it():
         if declared.method:
             assert one.filter.f is one and other.filter.f is other
             assert one.filter.method == getattr(first, declared.method)
+
+
+def test_filtered_querysets_beyond_the_kept_number_are_built_again(monkeypatch):
+    monkeypatch.setattr(cache, "FILTERED_KEPT", 2)
+    monkeypatch.setattr(cache, "_filtered", type(cache._filtered)())
+    built = []
+
+    def build(n):
+        built.append(n)
+        return Article.objects.filter(pk=n)
+
+    for n in (1, 2, 1, 3, 1, 2):
+        assert list(cache.filtered_once(("test", n), lambda n=n: build(n)).values_list("pk", flat=True)) == []
+    # 1 and 2 built; 1 used again (kept, now the most recent); 3 evicts 2; 1 kept; 2 built again.
+    assert built == [1, 2, 3, 2]
+    assert len(cache._filtered) == 2
