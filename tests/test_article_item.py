@@ -173,3 +173,17 @@ def test_an_event_item_is_the_markup_of_the_template_it_replaced():
         assert new.render(Context({"event": event})) == expected
     assert "&lt;script&gt;" in new.render(Context({"event": events[1]}))
     assert "Qasr &lt;Bin&gt; Ghashir" in new.render(Context({"event": events[0]}))
+
+
+def test_select_options_are_the_markup_of_the_loop_they_replaced():
+    loop = Template(
+        "{% for value, label in choices %}"
+        '<option value="{{ value }}"{% if selected == value %} selected{% endif %}>{{ label }}</option>'
+        "{% endfor %}"
+    )
+    tag = Template("{% load archive %}{% select_options choices selected %}")
+    choices = [("libya-herald", "Libya Herald"), ("a&b", "<b>A & B</b>"), ("", "Any")]
+    for selected in ("", "a&b", "libya-herald", "missing", None):
+        context = {"choices": choices, "selected": selected}
+        assert tag.render(Context(context)) == loop.render(Context(context))
+    assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in tag.render(Context({"choices": choices, "selected": ""}))
