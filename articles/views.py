@@ -352,7 +352,8 @@ class EventDetailView(DetailView):
                     "participants",
                     EventParticipant.objects.select_related("actor").order_by("side", "role", "actor__name", "id"),
                 ),
-                Prefetch("article_links", sources, to_attr="sources"),
+                # A page's worth, and one more to know whether to link to them all.
+                Prefetch("article_links", sources[: page_size() + 1], to_attr="sources"),
                 Prefetch(
                     "sub_events",
                     event_listing(visibility.reported_events(), "parent").order_by("start_date", "id"),
@@ -371,6 +372,9 @@ class EventDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event = self.object
+        # A much-reported event lists its first page of reports and links to the list of them all.
+        context["more_sources"] = len(event.sources) > page_size()
+        event.sources = event.sources[: page_size()]
         sides: dict[str, list] = {}
         for participant in event.participants.all():
             sides.setdefault(participant.get_side_display(), []).append(participant)

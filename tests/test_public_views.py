@@ -450,6 +450,24 @@ def test_event_page_names_its_place_and_ancestors_as_they_are_now(
     assert "register_place" not in captured.captured_queries[0]["sql"]
 
 
+def test_a_much_reported_event_lists_a_page_of_reports_and_links_to_them_all(client, settings):
+    settings.ARCHIVE_PAGE_SIZE = 5
+    settings.ARCHIVE_PAGE_CACHE = False
+    event = make_event(title="Battle for Ganfouda")
+    for n in range(7):
+        link_event(make_article(permitted=True, title=f"Report {n}"), event, excerpt=f"Passage {n}")
+    response = client.get(event.get_absolute_url())
+    assert [link.article.title for link in response.context["event"].sources] == [f"Report {n}" for n in range(5)]
+    all_reports = f"{reverse('articles:list')}?event={event.slug}"
+    assert f'<a href="{all_reports}">' in response.content.decode()
+    listed = client.get(all_reports).context["paginator"].count
+    assert listed == 7
+    settings.ARCHIVE_PAGE_SIZE = 7
+    response = client.get(event.get_absolute_url())
+    assert len(response.context["event"].sources) == 7
+    assert all_reports not in response.content.decode()
+
+
 def test_event_page_shows_actors_by_side_parent_and_sub_events(client, archive):
     campaign = make_event(title="Benghazi campaign", start_date=datetime.date(2014, 5, 16), date_precision="month")
     link_event(archive["report"], campaign, excerpt="The army has seized new territory")
