@@ -72,3 +72,11 @@ def test_a_connection_the_server_closed_is_replaced_before_the_next_query(asked)
     connection.health_check_enabled = True
     connection.close_if_unusable_or_obsolete()
     assert backend_pid() != old
+
+
+def test_pages_run_without_jit_or_parallel_workers():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"

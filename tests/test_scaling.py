@@ -174,7 +174,7 @@ def test_each_replica_url_is_an_alias_configured_like_the_primary_and_mirrored_i
     assert [config["HOST"] for config in replicas.values()] == ["db-2", "db-3"]
     for config in replicas.values():
         assert config["ENGINE"] == "archive.postgresql"
-        assert config["OPTIONS"]["options"] == "-c jit=off"
+        assert config["OPTIONS"]["options"] == "-c jit=off -c max_parallel_workers_per_gather=0"
         assert config["CONN_MAX_AGE"] == 60
         assert config["CONN_HEALTH_CHECKS"] is True
         assert config["TEST"] == {"MIRROR": "default"}
