@@ -364,9 +364,11 @@ class EventDetailView(DetailView):
 
     def get_object(self, queryset=None):
         event = super().get_object(queryset)
-        if event.place_id:
-            # The place and its ancestors, linked, from the places kept for this version.
-            event.place = public.places_by_id()[event.place_id]
+        # The place and its ancestors, linked, from the places kept for this version. A place made
+        # since this request read the version is not among them: it is then read as before.
+        place = public.places_by_id().get(event.place_id) if event.place_id else None
+        if place is not None:
+            event.place = place
         return event
 
     def get_context_data(self, **kwargs):

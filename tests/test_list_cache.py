@@ -297,15 +297,15 @@ def test_a_filtered_list_is_built_once_per_version_and_set_of_filters(client, un
         return original(articles, tags)
 
     monkeypatch.setattr(public, "articles_tagged", articles_tagged)
-    make_article(permitted=True, title="Bulk report", tags=["bulk", "common"])
-    make_article(permitted=True, title="Common report", tags=["common"])
+    make_article(permitted=True, title="Bulk report", tags=["bulk", "common"], original_date=datetime.date(2017, 1, 1))
+    make_article(permitted=True, title="Common report", tags=["common"], original_date=datetime.date(2017, 1, 2))
     one, two = reverse("articles:list") + "?tag=bulk", reverse("articles:list") + "?tag=common&tag=bulk"
     for _ in range(3):
         assert titles(client.get(one)) == ["Bulk report"]
         assert titles(client.get(two)) == ["Bulk report"]
         assert set(titles(client.get(reverse("articles:list") + "?tag=common"))) == {"Bulk report", "Common report"}
     assert len(built) == 3
-    make_article(permitted=True, title="Newer bulk report", tags=["bulk"])
+    make_article(permitted=True, title="Newer bulk report", tags=["bulk"], original_date=datetime.date(2017, 2, 1))
     assert titles(client.get(one))[0] == "Newer bulk report"
     assert len(built) == 4
 

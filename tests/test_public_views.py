@@ -450,12 +450,23 @@ def test_event_page_names_its_place_and_ancestors_as_they_are_now(
     assert "register_place" not in captured.captured_queries[0]["sql"]
 
 
+def test_an_event_at_a_place_newer_than_the_kept_places_still_names_it(client, archive, settings, monkeypatch):
+    from articles import public
+
+    settings.ARCHIVE_PAGE_CACHE = False
+    event = archive["clashes"]
+    monkeypatch.setattr(public, "places_by_id", lambda: {})  # kept before the place was made
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert f'<a href="{event.place.get_absolute_url()}">{event.place.name}</a>' in page
+
+
 def test_a_much_reported_event_lists_a_page_of_reports_and_links_to_them_all(client, settings):
     settings.ARCHIVE_PAGE_SIZE = 5
     settings.ARCHIVE_PAGE_CACHE = False
     event = make_event(title="Battle for Ganfouda")
     for n in range(7):
-        link_event(make_article(permitted=True, title=f"Report {n}"), event, excerpt=f"Passage {n}")
+        article = make_article(permitted=True, title=f"Report {n}", original_date=datetime.date(2017, 8, 1 + n))
+        link_event(article, event, excerpt=f"Passage {n}")
     response = client.get(event.get_absolute_url())
     assert [link.article.title for link in response.context["event"].sources] == [f"Report {n}" for n in range(5)]
     all_reports = f"{reverse('articles:list')}?event={event.slug}"
