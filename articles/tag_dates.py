@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from archive.copied_columns import CopiedColumn
+
 BACKFILL = {
     "postgresql": (
         "UPDATE articles_taggedarticle AS link SET dated = article.dated FROM articles_article AS article"
@@ -87,27 +89,18 @@ SQLITE_TRIGGERS = {
 }
 
 
-def create(connection: BaseDatabaseWrapper, *, backfill: bool = True) -> None:
-    """The triggers, and (with `backfill`) every existing link's date."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for statement in PG_CREATE:
-                cursor.execute(statement)
-        elif connection.vendor == "sqlite":
-            for statement in SQLITE_TRIGGERS.values():
-                cursor.execute(statement)
-        if backfill and connection.vendor in BACKFILL:
-            cursor.execute(BACKFILL[connection.vendor])
-
-
-def drop(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for statement in PG_DROP:
-                cursor.execute(statement)
-        elif connection.vendor == "sqlite":
-            for name in SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+COPY = CopiedColumn(
+    table="articles_taggedarticle",
+    column="dated",
+    pg_create=tuple(PG_CREATE),
+    pg_drop=tuple(PG_DROP),
+    sqlite_triggers=SQLITE_TRIGGERS,
+    backfill=BACKFILL,
+)
+create = COPY.create
+drop = COPY.drop
+# After every migrate (articles.apps): SQLite drops a rebuilt table's triggers.
+ensure_triggers = COPY.ensure_triggers
 
 
 @contextmanager
@@ -123,22 +116,3 @@ def suspended(connection: BaseDatabaseWrapper):
     drop(connection)
     yield
     create(connection, backfill=False)
-
-
-def ensure_triggers(using: str = "default", **kwargs) -> None:
-    """
-    On SQLite, rebuilding articles_article or articles_taggedarticle (as some schema
-    changes do) drops their triggers with the old table: recreate them and copy every date again.
-    """
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        present = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT 1 FROM pragma_table_info('articles_taggedarticle') WHERE name = 'dated'")
-        if cursor.fetchone() is None or set(SQLITE_TRIGGERS) <= present:
-            return  # before migration 0007, or nothing dropped
-    create(connection)

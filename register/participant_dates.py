@@ -14,7 +14,7 @@ Migration register 0006 creates the triggers; ensure_triggers() (after every
 migrate) puts the SQLite ones back if a migration rebuilt one of the two tables.
 """
 
-from django.db.backends.base.base import BaseDatabaseWrapper
+from archive.copied_columns import CopiedColumn
 
 BACKFILL = {
     "postgresql": (
@@ -83,43 +83,15 @@ SQLITE_TRIGGERS = {
 }
 
 
-def create(connection: BaseDatabaseWrapper, *, backfill: bool = True) -> None:
-    """The triggers, and (with `backfill`) every existing participant's date."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for statement in PG_CREATE:
-                cursor.execute(statement)
-        elif connection.vendor == "sqlite":
-            for statement in SQLITE_TRIGGERS.values():
-                cursor.execute(statement)
-        if backfill and connection.vendor in BACKFILL:
-            cursor.execute(BACKFILL[connection.vendor])
-
-
-def drop(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for statement in PG_DROP:
-                cursor.execute(statement)
-        elif connection.vendor == "sqlite":
-            for name in SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-
-
-def ensure_triggers(using: str = "default", **kwargs) -> None:
-    """
-    On SQLite, rebuilding register_event or register_eventparticipant (as some schema
-    changes do) drops their triggers with the old table: recreate them and copy every date again.
-    """
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        present = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT 1 FROM pragma_table_info('register_eventparticipant') WHERE name = 'event_start'")
-        if cursor.fetchone() is None or set(SQLITE_TRIGGERS) <= present:
-            return  # before migration 0006, or nothing dropped
-    create(connection)
+COPY = CopiedColumn(
+    table="register_eventparticipant",
+    column="event_start",
+    pg_create=tuple(PG_CREATE),
+    pg_drop=tuple(PG_DROP),
+    sqlite_triggers=SQLITE_TRIGGERS,
+    backfill=BACKFILL,
+)
+create = COPY.create
+drop = COPY.drop
+# After every migrate (register.apps): SQLite drops a rebuilt table's triggers.
+ensure_triggers = COPY.ensure_triggers
