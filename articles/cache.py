@@ -273,10 +273,47 @@ def built_once(name: str, vendor: str, build: Callable[[], Any]) -> Any:
     return in_process(name, vendor, build).all()
 
 
-# Filtered lists' querysets (filtered_once()): one per set of filters in use, the most recent kept.
-_filtered: "collections.OrderedDict[tuple, Any]" = collections.OrderedDict()
-_filtered_lock = threading.Lock()
-FILTERED_KEPT = 512
+class Recent:
+    """
+    Values built once per editorial version, process and key, of which the `kept`
+    most recently used are kept: for what readers ask of many kinds (filter values,
+    filter combinations), each costing a query or milliseconds of CPU to build, and
+    cheaper to keep in memory than to unpickle from the cache. Threaded servers
+    share it: one thread's eviction must not race another's.
+    """
+
+    def __init__(self, kept: int):
+        self.kept = kept
+        self._values: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def get(self, parts: tuple, build: Callable[[], Any]) -> Any:
+        """build(), or what it gave for `parts` under the current version. An error it raises is not kept."""
+        try:
+            token = version()
+        except DatabaseError:
+            return build()
+        key = (*parts, token)
+        found = self._values.get(key, _MISSING)
+        if found is _MISSING:
+            found = build()
+            with self._lock:
+                self._values[key] = found
+                while len(self._values) > self.kept:
+                    self._values.popitem(last=False)
+        else:
+            with self._lock, contextlib.suppress(KeyError):
+                self._values.move_to_end(key)
+        return found
+
+
+# Filtered lists' querysets: one per set of filters in use.
+_filtered = Recent(512)
+# Filter values resolved to what they name (a tag, an actor, a place): one per value in use.
+_resolved = Recent(2048)
 
 
 def filtered_once(parts: tuple, build: Callable[[], Any]) -> Any:
@@ -286,22 +323,15 @@ def filtered_once(parts: tuple, build: Callable[[], Any]) -> Any:
     the many filter combinations readers use, of which the most recent are kept.
     Resolving a tag filter's joins and conditions is a tenth of a filtered page.
     """
-    try:
-        token = version()
-    except DatabaseError:
-        return build()
-    key = (*parts, token)
-    found = _filtered.get(key)
-    if found is None:
-        found = build()
-        with _filtered_lock:  # threaded servers: one thread's eviction must not race another's
-            _filtered[key] = found
-            while len(_filtered) > FILTERED_KEPT:
-                _filtered.popitem(last=False)
-    else:
-        with _filtered_lock, contextlib.suppress(KeyError):
-            _filtered.move_to_end(key)
-    return found.all()
+    return _filtered.get(parts, build).all()
+
+
+def resolved_once(parts: tuple, build: Callable[[], Any]) -> Any:
+    """
+    build(): the items a filter value names, resolved once per editorial version,
+    process and value. The caller must not change what it gets.
+    """
+    return _resolved.get(parts, build)
 
 
 def in_process(name: str, part: str, build: Callable[[], Any]) -> Any:

@@ -326,9 +326,44 @@ def test_each_filter_set_gets_its_own_filters_bound_to_it():
             assert one.filter.method == getattr(first, declared.method)
 
 
+def test_filter_forms_share_their_fields_and_keep_their_own_values_and_errors():
+    from articles.filters import ArticleFilter
+
+    first = ArticleFilter({"tag": ["nowhere"], "after": "2017-01-01"}, queryset=Article.objects.none())
+    second = ArticleFilter({"after": "not a date"}, queryset=Article.objects.none())
+    for name in ArticleFilter.base_filters:
+        assert first.form.fields[name] is second.form.fields[name]
+    assert not first.is_valid() and not second.is_valid()
+    assert set(first.form.errors) == {"tag"} and set(second.form.errors) == {"after"}
+    assert first.form.cleaned_data["after"] == datetime.date(2017, 1, 1)
+    assert "after" not in second.form.cleaned_data
+    assert 'value="2017-01-01"' in str(first.form["after"]) and 'value="not a date"' in str(second.form["after"])
+
+
+def test_a_filter_value_is_resolved_once_per_version(django_assert_num_queries):
+    from articles.filters import ArticleFilter
+
+    make_article(permitted=True, title="Bulk report", tags=["bulk"])
+
+    def resolved():
+        filterset = ArticleFilter({"tag": ["bulk"], "publication": "nowhere"}, queryset=Article.objects.none())
+        assert not filterset.is_valid()
+        assert [tag.slug for tag in filterset.form.cleaned_data["tag"]] == ["bulk"]
+        assert set(filterset.form.errors) == {"publication"}
+
+    cache.version()  # the version's end (the next permission change) is read once
+    with django_assert_num_queries(2):  # the tag, and the publication that is not found
+        resolved()
+    with django_assert_num_queries(1):  # a value that names nothing is asked again
+        resolved()
+    cache.bump()
+    cache.version()
+    with django_assert_num_queries(2):
+        resolved()
+
+
 def test_filtered_querysets_beyond_the_kept_number_are_built_again(monkeypatch):
-    monkeypatch.setattr(cache, "FILTERED_KEPT", 2)
-    monkeypatch.setattr(cache, "_filtered", type(cache._filtered)())
+    monkeypatch.setattr(cache, "_filtered", cache.Recent(2))
     built = []
 
     def build(n):
