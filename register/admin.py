@@ -78,11 +78,16 @@ class NameKeySearchMixin(AutocompleteMixin):
     """
     Search by name or alias, each word of the term in either as Django's admin does,
     and by the normalised name of the whole term, so "Serraj" finds al-Sarraj, in
-    lists and autocompletes alike. The matching ids are asked of the names and of
-    the aliases apart (trigram indexes on PostgreSQL, migration 0005) rather than
-    by joining the aliases: a join repeats a record per alias and needs a DISTINCT
-    over every match before the page is cut (36 ms for an autocomplete over 10,000
-    actors).
+    lists and autocompletes alike.
+
+    The matching ids are read from the names and from the aliases apart, each with
+    its own trigram indexes on PostgreSQL (migration 0005), rather than by joining
+    the aliases, which repeats a record per alias and needs a DISTINCT over every
+    match before the page is cut. The first word and the normalised name are asked
+    in one pass over each table: a term of one word, what an autocomplete mostly
+    gets, is then one set of ids, which the database joins to the records it sorts.
+    Asked as four sets, each tested against every record, "ahme" over 10,000 actors
+    read both tables four times (10 ms).
     """
 
     def get_search_results(self, request, queryset, search_term):
@@ -94,22 +99,25 @@ class NameKeySearchMixin(AutocompleteMixin):
                 words.append(word)
         if not words:
             return queryset, False
-        aliases = self.model._meta.get_field("aliases")
-        alias_model, owner = aliases.related_model, aliases.field.name
-
-        def matching(**lookup) -> Q:
-            # The ids of records whose name or an alias matches: each set from its own (trigram) index.
-            named = self.model.objects.filter(**lookup).values("pk")
-            aliased = alias_model.objects.filter(**lookup).values(owner)
-            return Q(pk__in=named) | Q(pk__in=aliased)
-
-        condition = Q()
-        for word in words:
-            condition &= matching(name__icontains=word)
+        # A record matches when its name or an alias holds the normalised term, or each word holds in one of them.
         key = normalize_name(search_term)
-        if key:
-            condition |= matching(name_key__contains=key)
-        return queryset.filter(condition), False
+        by_key = Q(name_key__contains=key) if key else None
+        first, *others = words
+        first_or_key = Q(name__icontains=first) | by_key if by_key else Q(name__icontains=first)
+        found = queryset.filter(pk__in=self.matching_ids(first_or_key))
+        if others:
+            every_word = Q()
+            for word in others:
+                every_word &= Q(pk__in=self.matching_ids(Q(name__icontains=word)))
+            found = found.filter(Q(pk__in=self.matching_ids(by_key)) | every_word if by_key else every_word)
+        return found, False
+
+    def matching_ids(self, condition: Q):
+        """The ids of the records whose name or one of whose aliases meets `condition`."""
+        aliases = self.model._meta.get_field("aliases")
+        named = self.model.objects.filter(condition).order_by().values("pk")
+        aliased = aliases.related_model.objects.filter(condition).order_by().values(aliases.field.name)
+        return named.union(aliased, all=True)
 
 
 class MergeForm(forms.Form):

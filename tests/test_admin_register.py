@@ -55,6 +55,72 @@ def test_actor_search_finds_by_name_slug_alias_and_spelling_without_duplicates(e
     assert haftar.pk in found and len(found) == len(set(found))
 
 
+REGISTER = {
+    "Fayez al-Serraj": ["Sarraj", "al-Sarraj"],
+    "Khalifa Haftar": ["Hafter", "Khalifa Belqasim Haftar"],
+    "Ahmed al-Mismari": [],
+    "Ahmad Maiteeq": ["Ahmed Maitig"],
+    "Ṣabrī Council": ["Sabri Municipal Council"],
+    "Khalifa Ghwell": ["Khalifa al-Ghawil"],
+}
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "ahme",
+        "Ahmed",
+        "haftar khalifa",
+        "khalifa hafter",
+        "belqasim haftar",
+        "al serraj",
+        "serraj",
+        "sabri",
+        "ahmed mismari",
+        "mismari ahmed",
+        "ahm mait",
+        "council sabri",
+        "khalifa-ghawil",
+        "Sabri's council",
+        "sabri council.",
+        "al",
+        "x",
+        '"Khalifa Haftar"',
+    ],
+)
+@pytest.mark.parametrize("model_name", ["actor", "place"])
+def test_register_search_finds_what_each_word_or_the_spelling_names(model_name, term, rf):
+    """Each word of the term in the name or an alias (as Django's admin searches), or the normalised term in either."""
+    from django.contrib import admin
+    from django.contrib.auth.models import User
+    from django.utils.text import smart_split, unescape_string_literal
+
+    from register.models import Actor, Place, PlaceAlias
+    from register.text import normalize_name
+
+    model = {"actor": Actor, "place": Place}[model_name]
+    for name, aliases in REGISTER.items():
+        if model is Actor:
+            make_actor(name=name, aliases=aliases)
+        else:
+            place = make_place(name=name)
+            for alias in aliases:
+                PlaceAlias.objects.create(place=place, name=alias)
+    words = [unescape_string_literal(w) if w[0] in "'\"" and w[0] == w[-1] else w for w in smart_split(term)]
+    key = normalize_name(term)
+    expected = set()
+    for record in model.objects.prefetch_related("aliases"):
+        names = [record.name, *(alias.name for alias in record.aliases.all())]
+        keys = [record.name_key, *(alias.name_key for alias in record.aliases.all())]
+        if (key and any(key in k for k in keys)) or all(any(w.lower() in n.lower() for n in names) for w in words):
+            expected.add(record.pk)
+    request = rf.get("/admin/")
+    request.user = User(is_superuser=True, is_staff=True)
+    found, duplicates = admin.site.get_model_admin(model).get_search_results(request, model.objects.all(), term)
+    assert not duplicates
+    assert sorted(found.values_list("pk", flat=True)) == sorted(expected)
+
+
 def test_actor_autocomplete_pages_without_counting_every_match(editor_client):
     for n in range(25):
         make_actor(name=f"Brigade {n:02d}", aliases=[f"Katiba {n:02d}", f"Kateeba {n:02d}"])
