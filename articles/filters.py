@@ -166,7 +166,7 @@ class SharedFields(dict):
     """
     A filter form class's fields, which every form made from it shares: a form
     deep-copies its class's fields, widgets and choices so that it may change its
-    own, and these forms change none. The copies were a tenth of a filtered list page.
+    own, and these forms change none. The copies were 3–4% of a filtered list page.
     """
 
     def __deepcopy__(self, memo):
