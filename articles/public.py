@@ -25,6 +25,15 @@ def public_article_ids() -> QuerySet:
     return Article.objects.public().values("pk")
 
 
+def counted_article_ids() -> QuerySet:
+    """
+    public_article_ids() for counting every tag's or actor's links at once
+    (ArticleQuerySet.public_in_bulk). Not for asking about one item: it reads every
+    permission in force, where public_article_ids() probes only those it needs.
+    """
+    return Article.objects.public_in_bulk().values("pk")
+
+
 def public_event_ids() -> QuerySet:
     """The ids of events a public article reports, as one list the database builds once per query."""
     return ArticleEvent.objects.filter(article__in=public_article_ids()).values("event_id")
@@ -75,7 +84,8 @@ def actor_counts() -> dict[int, tuple[int, int]]:
     """Per actor with anything public: (public articles, public event participations), cached per version."""
 
     def compute():
-        articles = grouped_counts(actor_article_links(), "actor")
+        # Every actor's links at once: the permissions in force read once, not per article.
+        articles = grouped_counts(ArticleActor.objects.filter(article__in=counted_article_ids()), "actor")
         events = grouped_counts(actor_participations(), "actor")
         return {pk: (articles.get(pk, 0), events.get(pk, 0)) for pk in articles.keys() | events.keys()}
 
@@ -204,7 +214,8 @@ def tag_counts() -> dict[int, tuple[int, int]]:
     """
 
     def compute():
-        articles = grouped_counts(tag_article_links(), "tag")
+        # Every tag's links at once: the permissions in force read once, not per article.
+        articles = grouped_counts(TaggedArticle.objects.filter(content_object__in=counted_article_ids()), "tag")
         events = grouped_counts(tag_event_links(), "tag")
         return {pk: (articles.get(pk, 0), events.get(pk, 0)) for pk in articles.keys() | events.keys()}
 

@@ -78,3 +78,54 @@ def test_public_events_follow_their_reports():
     # A bulk update sends no signal: the version is replaced by whoever makes it (here, by hand).
     cache.bump()
     assert list(Event.objects.public()) == []
+
+
+def test_public_in_bulk_answers_as_public_does_at_every_moment():
+    """The form counts use (every permission in force read once) admits exactly the articles public() admits."""
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    standing, lapsed, plain = make_publication(), make_publication(), make_publication()
+    make_permission(publication=standing, granted_on=today - 30 * day)
+    make_permission(publication=lapsed, granted_on=today - 30 * day, expires_on=today - day)
+    soon = timezone.now() + datetime.timedelta(hours=30)
+
+    def published(title, publication=plain, status=Status.PUBLISHED, **permission):
+        article = make_article(status=status, title=title, publication=publication)
+        if permission:
+            make_permission(article=article, **permission)
+        return article
+
+    published("Standing permission", publication=standing)
+    published("Standing permission, draft", publication=standing, status=Status.DRAFT)
+    published("Standing permission, withdrawn", publication=standing, status=Status.WITHDRAWN)
+    published("Lapsed standing permission", publication=lapsed)
+    published("Lapsed standing, own in force", publication=lapsed, granted_on=today - day)
+    published("Own permission", granted_on=today)
+    published("Own permission in review", status=Status.REVIEW, granted_on=today)
+    published("Own permission from tomorrow", granted_on=today + day)
+    published("Own permission expired", granted_on=today - 30 * day, expires_on=today - day)
+    published("Own permission ends today", granted_on=today - 30 * day, expires_on=today)
+    published(
+        "Own permission revoked",
+        granted_on=today - 30 * day,
+        revoked_at=timezone.now() - day,
+        revocation_reason="Ended early.",
+    )
+    published(
+        "Own permission revoked tomorrow",
+        granted_on=today - 30 * day,
+        revoked_at=soon,
+        revocation_reason="Ends tomorrow.",
+    )
+    published("No permission")
+    moments = [None, timezone.now() - 40 * day, timezone.now() + 2 * day, timezone.now() + 60 * day]
+    for at in moments:
+        expected = set(Article.objects.all().public(at=at).values_list("title", flat=True))
+        assert set(Article.objects.public_in_bulk(at=at).values_list("title", flat=True)) == expected, at
+    assert public_titles() == {
+        "Standing permission",
+        "Lapsed standing, own in force",
+        "Own permission",
+        "Own permission ends today",
+        "Own permission revoked tomorrow",
+    }
