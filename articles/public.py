@@ -34,9 +34,18 @@ def counted_article_ids() -> QuerySet:
     return Article.objects.public_in_bulk().values("pk")
 
 
-def public_event_ids() -> QuerySet:
-    """The ids of events a public article reports, as one list the database builds once per query."""
-    return ArticleEvent.objects.filter(article__in=public_article_ids()).values("event_id")
+def public_event_ids(article_ids: QuerySet | None = None) -> QuerySet:
+    """
+    The ids of events a public article reports, as one list the database builds once
+    per query; of the articles `article_ids` lists instead, when given.
+    """
+    article_ids = public_article_ids() if article_ids is None else article_ids
+    return ArticleEvent.objects.filter(article__in=article_ids).values("event_id")
+
+
+def counted_event_ids() -> QuerySet:
+    """public_event_ids() for counting every tag's or actor's links at once, as counted_article_ids()."""
+    return public_event_ids(counted_article_ids())
 
 
 def grouped_counts(links: QuerySet, field: str) -> dict[int, int]:
@@ -64,12 +73,14 @@ def public_events() -> QuerySet:
 # --------------------------------------------------------------------------
 
 
-def actor_article_links() -> QuerySet:
-    return ArticleActor.objects.filter(article__in=public_article_ids())
+def actor_article_links(article_ids: QuerySet | None = None) -> QuerySet:
+    article_ids = public_article_ids() if article_ids is None else article_ids
+    return ArticleActor.objects.filter(article__in=article_ids)
 
 
-def actor_participations() -> QuerySet:
-    return EventParticipant.objects.filter(event__in=public_event_ids())
+def actor_participations(event_ids: QuerySet | None = None) -> QuerySet:
+    event_ids = public_event_ids() if event_ids is None else event_ids
+    return EventParticipant.objects.filter(event__in=event_ids)
 
 
 def public_actors() -> QuerySet:
@@ -85,8 +96,8 @@ def actor_counts() -> dict[int, tuple[int, int]]:
 
     def compute():
         # Every actor's links at once: the permissions in force read once, not per article.
-        articles = grouped_counts(ArticleActor.objects.filter(article__in=counted_article_ids()), "actor")
-        events = grouped_counts(actor_participations(), "actor")
+        articles = grouped_counts(actor_article_links(counted_article_ids()), "actor")
+        events = grouped_counts(actor_participations(counted_event_ids()), "actor")
         return {pk: (articles.get(pk, 0), events.get(pk, 0)) for pk in articles.keys() | events.keys()}
 
     return cache.cached("actor-counts", (), compute)
@@ -199,12 +210,14 @@ def public_places() -> QuerySet:
 # --------------------------------------------------------------------------
 
 
-def tag_article_links() -> QuerySet:
-    return TaggedArticle.objects.filter(content_object__in=public_article_ids())
+def tag_article_links(article_ids: QuerySet | None = None) -> QuerySet:
+    article_ids = public_article_ids() if article_ids is None else article_ids
+    return TaggedArticle.objects.filter(content_object__in=article_ids)
 
 
-def tag_event_links() -> QuerySet:
-    return TaggedEvent.objects.filter(content_object__in=public_event_ids())
+def tag_event_links(event_ids: QuerySet | None = None) -> QuerySet:
+    event_ids = public_event_ids() if event_ids is None else event_ids
+    return TaggedEvent.objects.filter(content_object__in=event_ids)
 
 
 def tag_counts() -> dict[int, tuple[int, int]]:
@@ -215,8 +228,8 @@ def tag_counts() -> dict[int, tuple[int, int]]:
 
     def compute():
         # Every tag's links at once: the permissions in force read once, not per article.
-        articles = grouped_counts(TaggedArticle.objects.filter(content_object__in=counted_article_ids()), "tag")
-        events = grouped_counts(tag_event_links(), "tag")
+        articles = grouped_counts(tag_article_links(counted_article_ids()), "tag")
+        events = grouped_counts(tag_event_links(counted_event_ids()), "tag")
         return {pk: (articles.get(pk, 0), events.get(pk, 0)) for pk in articles.keys() | events.keys()}
 
     return cache.cached("tag-counts", (), compute)

@@ -391,6 +391,16 @@ def test_tag_cloud_counts_public_items_only(client, archive):
     assert counts == {"Benghazi": (2, 1), "ISIS": (1, 0)}
 
 
+def test_tag_cloud_counts_only_events_a_public_article_reports(client, archive):
+    for article in hidden_articles():
+        event = make_event(title=f"Unreported {article.pk}")
+        event.tags.add("Benghazi", "Unreported")
+        link_event(article, event)
+    response = client.get(reverse("articles:tag-list"))
+    counts = {tag.name: (tag.article_count, tag.event_count) for tag in response.context["tags"]}
+    assert counts == {"Benghazi": (2, 1), "ISIS": (1, 0)}
+
+
 def test_tag_used_only_by_hidden_articles_is_not_in_the_cloud(client, archive):
     hidden_articles(tags=["Secret"])
     response = client.get(reverse("articles:tag-list"))
