@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.text import smart_split, unescape_string_literal
 from taggit.models import Tag as GenericTag
 
@@ -64,12 +64,16 @@ class LookaheadPaginator(Paginator):
         return self._get_page(rows[: self.per_page], number, self)
 
 
+def on_autocomplete(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "autocomplete"
+
+
 class AutocompleteMixin:
     """Autocompletes page without counting their matches (LookaheadPaginator)."""
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        match = getattr(request, "resolver_match", None)
-        if match is not None and match.url_name == "autocomplete":
+        if on_autocomplete(request):
             return LookaheadPaginator(queryset, per_page, orphans, allow_empty_first_page)
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
@@ -88,6 +92,14 @@ class NameKeySearchMixin(AutocompleteMixin):
     gets, is then one set of ids, which the database joins to the records it sorts.
     Asked as four sets, each tested against every record, "ahme" over 10,000 actors
     read both tables four times (10 ms).
+
+    A word of one or two letters, what an editor's first keystrokes send, has no
+    trigram for an index to find, so each table would be read whole; and it matches
+    much of the register. Such a term is asked of each record in name order instead,
+    through the (name, id) index (migration 0007), until the page is full, against
+    the set of matching aliases. Among 10,000 actors, "a" took 9 ms where gathering
+    its 8,000 matches took 17, "ah" 9 ms where it took 16, and a pair of letters
+    that matches nothing the same 13 ms as before.
     """
 
     def get_search_results(self, request, queryset, search_term):
@@ -104,6 +116,8 @@ class NameKeySearchMixin(AutocompleteMixin):
         by_key = Q(name_key__contains=key) if key else None
         first, *others = words
         first_or_key = Q(name__icontains=first) | by_key if by_key else Q(name__icontains=first)
+        if min(len(word) for word in words) < 3:
+            return queryset.filter(self.record_by_record(first_or_key, by_key, others)), False
         found = queryset.filter(pk__in=self.matching_ids(first_or_key))
         if others:
             every_word = Q()
@@ -118,6 +132,26 @@ class NameKeySearchMixin(AutocompleteMixin):
         named = self.model.objects.filter(condition).order_by().values("pk")
         aliased = aliases.related_model.objects.filter(condition).order_by().values(aliases.field.name)
         return named.union(aliased, all=True)
+
+    def record_by_record(self, first_or_key: Q, by_key: Q | None, others: list[str]) -> Q:
+        """The same search as a condition on each record."""
+        condition = self.holds(first_or_key)
+        if others:
+            every_word = Q()
+            for word in others:
+                every_word &= self.holds(Q(name__icontains=word))
+            condition &= self.holds(by_key) | every_word if by_key else every_word
+        return condition
+
+    def holds(self, condition: Q) -> Q:
+        """`condition` on the record's name or on one of its aliases."""
+        aliases = self.model._meta.get_field("aliases")
+        own = aliases.related_model.objects.filter(condition, **{aliases.field.name: OuterRef("pk")})
+        return condition | Q(Exists(own))
+
+    def get_ordering(self, request):
+        # By name, and by id among equal names, so that each page of an autocomplete follows the last.
+        return ("name", "pk") if on_autocomplete(request) else super().get_ordering(request)
 
 
 class MergeForm(forms.Form):

@@ -159,7 +159,11 @@ class Actor(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["slug"], name="actor_slug_unique")]
-        indexes = [models.Index(fields=["kind", "name"], name="actor_kind_name")]
+        indexes = [
+            models.Index(fields=["kind", "name"], name="actor_kind_name"),
+            # The autocomplete's first matches in name order (admin.NameKeySearchMixin).
+            models.Index(fields=["name", "id"], name="actor_name"),
+        ]
 
     def __str__(self):
         return self.name
@@ -293,6 +297,8 @@ class Place(models.Model):
             ),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="place_not_own_parent"),
         ]
+        # The autocomplete's first matches in name order (admin.NameKeySearchMixin).
+        indexes = [models.Index(fields=["name", "id"], name="place_name")]
 
     def __str__(self):
         return self.name

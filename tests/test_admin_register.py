@@ -65,6 +65,27 @@ REGISTER = {
 }
 
 
+def matching(model, term: str) -> list:
+    """
+    The records the register's search finds for `term`, in name and id order, by its
+    definition: each word in the name or an alias (as Django's admin searches), or the
+    normalised term in either.
+    """
+    from django.utils.text import smart_split, unescape_string_literal
+
+    from register.text import normalize_name
+
+    words = [unescape_string_literal(w) if w[0] in "'\"" and w[0] == w[-1] else w for w in smart_split(term)]
+    key = normalize_name(term)
+    found = []
+    for record in model.objects.prefetch_related("aliases").order_by("name", "pk"):
+        names = [record.name, *(alias.name for alias in record.aliases.all())]
+        keys = [record.name_key, *(alias.name_key for alias in record.aliases.all())]
+        if (key and any(key in k for k in keys)) or all(any(w.lower() in n.lower() for n in names) for w in words):
+            found.append(record)
+    return found
+
+
 @pytest.mark.parametrize(
     "term",
     [
@@ -93,10 +114,8 @@ def test_register_search_finds_what_each_word_or_the_spelling_names(model_name, 
     """Each word of the term in the name or an alias (as Django's admin searches), or the normalised term in either."""
     from django.contrib import admin
     from django.contrib.auth.models import User
-    from django.utils.text import smart_split, unescape_string_literal
 
     from register.models import Actor, Place, PlaceAlias
-    from register.text import normalize_name
 
     model = {"actor": Actor, "place": Place}[model_name]
     for name, aliases in REGISTER.items():
@@ -106,14 +125,7 @@ def test_register_search_finds_what_each_word_or_the_spelling_names(model_name, 
             place = make_place(name=name)
             for alias in aliases:
                 PlaceAlias.objects.create(place=place, name=alias)
-    words = [unescape_string_literal(w) if w[0] in "'\"" and w[0] == w[-1] else w for w in smart_split(term)]
-    key = normalize_name(term)
-    expected = set()
-    for record in model.objects.prefetch_related("aliases"):
-        names = [record.name, *(alias.name for alias in record.aliases.all())]
-        keys = [record.name_key, *(alias.name_key for alias in record.aliases.all())]
-        if (key and any(key in k for k in keys)) or all(any(w.lower() in n.lower() for n in names) for w in words):
-            expected.add(record.pk)
+    expected = {record.pk for record in matching(model, term)}
     request = rf.get("/admin/")
     request.user = User(is_superuser=True, is_staff=True)
     found, duplicates = admin.site.get_model_admin(model).get_search_results(request, model.objects.all(), term)
@@ -135,6 +147,57 @@ def test_actor_autocomplete_pages_without_counting_every_match(editor_client):
     names = [item["text"] for item in first["results"] + second["results"]]
     assert names == [f"Brigade {n:02d}" for n in range(25)]
     assert editor_client.get(url, {**params, "page": 3}).status_code == 404
+
+
+@pytest.mark.parametrize("model_name", ["actor", "place"])
+def test_autocomplete_pages_are_the_matches_in_name_order(editor_client, monkeypatch, model_name):
+    """
+    Page after page, an autocomplete shows the search's matches in name and id
+    order, for terms of a letter or two (asked of each record in name order) and
+    longer ones (gathered from the names and aliases): names and aliases drawn from
+    a few syllables, some accented, so that terms match often, by name, by alias and
+    by the normalised term, interleaved, and some names repeat.
+    """
+    import random
+
+    from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+
+    from register.models import Actor, Place, PlaceAlias
+
+    model = {"actor": Actor, "place": Place}[model_name]
+    draw = random.Random(model_name)
+    syllables = ["ab", "ka", "ṣa", "sa", "al-", "ri", "bī", "bi"]
+
+    def words(count):
+        return " ".join("".join(draw.choices(syllables, k=draw.randint(1, 3))) for _ in range(count))
+
+    records = [
+        (words(draw.randint(1, 3)), {words(draw.randint(1, 2)) for _ in range(draw.randint(0, 2))}) for _ in range(70)
+    ]
+    # "sa bi" finds these by the normalised term alone, and the ones after them by each word.
+    records += [(f"ab sa bī {n}", set()) for n in range(4)] + [(f"ab sa kabi {n}", set()) for n in range(8)]
+    records += [("ab ka", {"ri"})] * 3
+    for name, aliases in records:
+        if model is Actor:
+            make_actor(name=name, aliases=aliases)
+        else:
+            place = make_place(name=name)
+            for alias in aliases:
+                PlaceAlias.objects.create(place=place, name=alias)
+    monkeypatch.setattr(AutocompleteJsonView, "paginate_by", 5)  # many pages
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "articles", "model_name": f"article{model_name}", "field_name": model_name}
+    terms = ["a", "sa", "ṣa", "bi", "ri", "ab ka", "sa bi", "ka sa", "al", "zz", "abka", "sabi", "ṣab", "kabi ab"]
+    for term in terms + [words(2) for _ in range(6)]:
+        shown, page, more = [], 1, True
+        while more:
+            response = editor_client.get(url, {**params, "term": term, "page": page})
+            assert response.status_code == 200, (term, page)
+            results = response.json()["results"]
+            assert len(results) <= 5
+            shown += [int(item["id"]) for item in results]
+            more, page = response.json()["pagination"]["more"], page + 1
+        assert shown == [record.pk for record in matching(model, term)], term
 
 
 @pytest.mark.parametrize("name", ["actor", "place", "event"])
