@@ -12,7 +12,8 @@ queries in-process against the same database, and writes bench/results/latest.js
 and latest.md. Every request goes to 127.0.0.1.
 
 Settings (environment): BENCH_ARTICLES (100000), BENCH_SEED (1), BENCH_DURATION
-seconds per page (10), BENCH_CONNECTIONS (4), BENCH_WORKERS gunicorn processes (2),
+seconds per load (5), BENCH_ROUNDS (3: every page is loaded once per round, in turn, and
+reported by its median round), BENCH_CONNECTIONS (4), BENCH_WORKERS gunicorn processes (2),
 BENCH_PORT (a free one), BENCH_PAGES (comma-separated page names, all by default), BENCH_SLOW
 (5: seconds per request beyond which a page is reported, not load-tested) and
 BENCH_REQUEST_LIMIT (30: seconds after which its SQL is interrupted).
@@ -49,7 +50,10 @@ HOST = "127.0.0.1"
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 SEED = int(os.environ.get("BENCH_SEED", "1"))
-DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))
+# Every page is loaded once per round, the pages in turn, and reported by its median round: a
+# machine's speed drifts by a fifth or more over a run, which single loads took for a page's own.
+ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 PORT = int(os.environ.get("BENCH_PORT", "0"))
@@ -87,6 +91,7 @@ class Page:
     p95_ms: float | None = None
     p99_ms: float | None = None
     errors: int = 0
+    rounds: list[float] = field(default_factory=list)  # req/s of each round, in order
 
 
 def server_environment() -> dict[str, str]:
@@ -433,21 +438,35 @@ def warm_up(page: Page, headers: dict[str, str]) -> None:
 
 
 def measure(pages: list[Page], session_key: str, wrk: str | None) -> None:
-    for page in pages:
-        if page.state != "pending":
-            continue
-        headers = {"Cookie": f"sessionid={session_key}"} if page.admin else {}
-        warm_up(page, headers)
-        result = load_with_wrk(wrk, page, headers) if wrk else load_with_python(page, headers)
-        page.requests, page.errors = result["requests"], result["errors"]
-        page.rps = result["requests"] / result["seconds"] if result["seconds"] else 0.0
-        page.p50_ms, page.p95_ms, page.p99_ms = result["p50"], result["p95"], result["p99"]
-        page.state = "measured"
-        log(f"  {page.name:<20} {page.rps:8.1f} req/s  p95 {page.p95_ms:8.1f} ms  errors {page.errors}")
+    pending = [page for page in pages if page.state == "pending"]
+    rounds: dict[str, list[dict]] = {page.name: [] for page in pending}
+    for number in range(1, ROUNDS + 1):
+        if ROUNDS > 1:
+            log(f"Round {number} of {ROUNDS}.")
+        for page in pending:
+            headers = {"Cookie": f"sessionid={session_key}"} if page.admin else {}
+            if number == 1:
+                warm_up(page, headers)
+            result = load_with_wrk(wrk, page, headers) if wrk else load_with_python(page, headers)
+            result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0.0
+            rounds[page.name].append(result)
+            log(f"  {page.name:<20} {result['rps']:8.1f} req/s  p95 {result['p95']:8.1f} ms  errors {result['errors']}")
+    for page in pending:
+        report_median_round(page, rounds[page.name])
     baseline = next((p.rps for p in pages if p.name == "healthz" and p.rps), None)
     for page in pages:
         if baseline and page.rps is not None:
             page.ratio = page.rps / baseline
+
+
+def report_median_round(page: Page, results: list[dict]) -> None:
+    """The page's round of median req/s, with that round's latencies; the errors of every round."""
+    median = sorted(results, key=lambda result: result["rps"])[(len(results) - 1) // 2]
+    page.requests, page.errors = median["requests"], sum(result["errors"] for result in results)
+    page.rps = median["rps"]
+    page.p50_ms, page.p95_ms, page.p99_ms = median["p50"], median["p95"], median["p99"]
+    page.rounds = [round(result["rps"], 1) for result in results]
+    page.state = "measured"
 
 
 # --------------------------------------------------------------------------
@@ -537,6 +556,13 @@ def targets(pages: list[Page]) -> list[dict]:
     return results
 
 
+def loads(meta: dict) -> str:
+    rounds = meta.get("rounds", 1)
+    if rounds == 1:
+        return f"for {meta['duration']} s per page"
+    return f"{rounds} rounds of {meta['duration']} s per page (each page's median round)"
+
+
 def markdown(meta: dict, pages: list[Page], goals: list[dict]) -> str:
     def number(value, pattern):
         return pattern.format(value) if value is not None else "–"
@@ -544,7 +570,7 @@ def markdown(meta: dict, pages: list[Page], goals: list[dict]) -> str:
     lines = [
         f"Benchmark of {meta['articles']:,} synthetic articles ({meta['tag_links']:,} tag links) "
         f"on {meta['database']}, {meta['date']}: gunicorn with {meta['workers']} sync workers, "
-        f"{meta['client']} with {meta['connections']} connections for {meta['duration']} s per page, "
+        f"{meta['client']} with {meta['connections']} connections, {loads(meta)}, "
         f"{meta['cpus']} CPUs shared by server and client (load average {meta['load_before']:.1f} before, "
         f"{meta.get('load_after', 0):.1f} after).",
         "",
@@ -621,6 +647,7 @@ def main() -> None:
         "tag_links": TaggedArticle.objects.count(),
         "seed": SEED,
         "duration": DURATION,
+        "rounds": ROUNDS,
         "connections": CONNECTIONS,
         "workers": WORKERS,
         "cpus": os.cpu_count(),
@@ -633,7 +660,7 @@ def main() -> None:
     PORT = PORT or free_port()
     wrk = find_wrk()
     meta["client"] = "wrk" if wrk else "a Python client"
-    log(f"Serving with gunicorn on {HOST}:{PORT}; {len(pages)} pages, {DURATION} s each.")
+    log(f"Serving with gunicorn on {HOST}:{PORT}; {len(pages)} pages, {ROUNDS} × {DURATION} s each.")
     server = start_server(env)
     try:
         measure(pages, session_key, wrk)

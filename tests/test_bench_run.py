@@ -1,0 +1,57 @@
+"""bench/run.py: each page is loaded in rounds and reported by its median round."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_module():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load(rps: float, p95: float, errors: int = 0) -> dict:
+    return {
+        "requests": int(rps * 5),
+        "seconds": 5.0,
+        "rps": rps,
+        "p50": p95 / 2,
+        "p95": p95,
+        "p99": p95 * 2,
+        "errors": errors,
+    }
+
+
+def test_a_page_is_reported_by_its_median_round_with_that_rounds_latencies():
+    bench = run_module()
+    page = bench.Page("list", "article list", "/articles/")
+    bench.report_median_round(page, [load(400.0, 14.0), load(560.0, 10.0, errors=1), load(300.0, 25.0)])
+    assert (page.rps, page.p95_ms, page.p50_ms, page.p99_ms) == (400.0, 14.0, 7.0, 28.0)
+    assert page.requests == 2000 and page.errors == 1 and page.state == "measured"
+    assert page.rounds == [400.0, 560.0, 300.0]
+    page = bench.Page("list", "article list", "/articles/")
+    bench.report_median_round(page, [load(410.0, 12.0), load(390.0, 13.0)])  # of two, the slower
+    assert page.rps == 390.0
+
+
+def test_the_report_says_how_each_page_was_loaded():
+    bench = run_module()
+    meta = {
+        "articles": 100_000,
+        "tag_links": 999_913,
+        "database": "SQLite 3.40.1",
+        "date": "2026-11-27 11:00 UTC",
+        "workers": 2,
+        "client": "wrk",
+        "connections": 4,
+        "duration": 5,
+        "rounds": 3,
+        "cpus": 2,
+        "load_before": 0.5,
+        "load_after": 2.0,
+    }
+    assert "3 rounds of 5 s per page (each page's median round)" in bench.markdown(meta, [], [])
+    assert "for 10 s per page" in bench.markdown({**meta, "rounds": 1, "duration": 10}, [], [])
