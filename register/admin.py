@@ -116,15 +116,18 @@ class NameKeySearchMixin(AutocompleteMixin):
         by_key = Q(name_key__contains=key) if key else None
         first, *others = words
         first_or_key = Q(name__icontains=first) | by_key if by_key else Q(name__icontains=first)
-        if min(len(word) for word in words) < 3:
-            return queryset.filter(self.record_by_record(first_or_key, by_key, others)), False
-        found = queryset.filter(pk__in=self.matching_ids(first_or_key))
+        holds = self.held_by_record if min(len(word) for word in words) < 3 else self.held_by_ids
+        found = queryset.filter(holds(first_or_key))
         if others:
             every_word = Q()
             for word in others:
-                every_word &= Q(pk__in=self.matching_ids(Q(name__icontains=word)))
-            found = found.filter(Q(pk__in=self.matching_ids(by_key)) | every_word if by_key else every_word)
+                every_word &= holds(Q(name__icontains=word))
+            found = found.filter(holds(by_key) | every_word if by_key else every_word)
         return found, False
+
+    def held_by_ids(self, condition: Q) -> Q:
+        """`condition` on the record's name or on one of its aliases, as the ids that meet it."""
+        return Q(pk__in=self.matching_ids(condition))
 
     def matching_ids(self, condition: Q):
         """The ids of the records whose name or one of whose aliases meets `condition`."""
@@ -133,18 +136,8 @@ class NameKeySearchMixin(AutocompleteMixin):
         aliased = aliases.related_model.objects.filter(condition).order_by().values(aliases.field.name)
         return named.union(aliased, all=True)
 
-    def record_by_record(self, first_or_key: Q, by_key: Q | None, others: list[str]) -> Q:
-        """The same search as a condition on each record."""
-        condition = self.holds(first_or_key)
-        if others:
-            every_word = Q()
-            for word in others:
-                every_word &= self.holds(Q(name__icontains=word))
-            condition &= self.holds(by_key) | every_word if by_key else every_word
-        return condition
-
-    def holds(self, condition: Q) -> Q:
-        """`condition` on the record's name or on one of its aliases."""
+    def held_by_record(self, condition: Q) -> Q:
+        """`condition` on the record's name or on one of its aliases, asked of each record."""
         aliases = self.model._meta.get_field("aliases")
         own = aliases.related_model.objects.filter(condition, **{aliases.field.name: OuterRef("pk")})
         return condition | Q(Exists(own))

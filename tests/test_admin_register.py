@@ -200,6 +200,20 @@ def test_autocomplete_pages_are_the_matches_in_name_order(editor_client, monkeyp
         assert shown == [record.pk for record in matching(model, term)], term
 
 
+@pytest.mark.parametrize(
+    ("term", "gathered"), [("a", False), ("al sa", False), ("ahmed al", False), ("ahme", True), ("ahmed mismari", True)]
+)
+def test_a_term_with_a_word_too_short_for_a_trigram_is_asked_of_each_record(editor_client, term, gathered):
+    """Such a word reads every name however asked: it is checked record by record in name order, not gathered."""
+    make_actor(name="Ahmed al-Mismari", aliases=["Ahmad Mismari"])
+    params = {"app_label": "articles", "model_name": "articleactor", "field_name": "actor", "term": term}
+    with CaptureQueriesContext(connection) as queries:
+        assert editor_client.get(reverse("admin:autocomplete"), params).status_code == 200
+    (sql,) = [q["sql"] for q in queries.captured_queries if 'FROM "register_actor"' in q["sql"]]
+    assert ("UNION" in sql) is gathered
+    assert ("EXISTS" in sql) is not gathered
+
+
 @pytest.mark.parametrize("name", ["actor", "place", "event"])
 def test_change_forms_count_no_links(editor_client, haftar, name):
     obj = {"actor": haftar, "place": make_place(name="Sirte"), "event": make_event()}[name]
