@@ -249,20 +249,22 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Status.WITHDRAWN)
 
     def for_listing(self):
-        """The columns and joins a list of articles shows, and each article's tag ids: one query."""
-        return (
-            self.select_related("publication").only(
-                "title",
-                "slug",
-                "standfirst",
-                "byline",
-                "dated",
-                "original_date",
-                "original_date_precision",
-                "language",
-                "publication__name",
-                "publication__slug",
-            )
+        """
+        The columns a list of articles shows, and each article's tag ids: one query.
+        Each article's publication comes from every publication kept in process memory
+        (listed_publications), not from a join: on PostgreSQL the join cost a list of
+        two tags 0.5 ms of planning, about a tenth of the page.
+        """
+        return self.only(
+            "title",
+            "slug",
+            "standfirst",
+            "byline",
+            "dated",
+            "original_date",
+            "original_date_precision",
+            "language",
+            "publication",
         )._with_listed_tags()
 
     def _with_listed_tags(self):
@@ -309,15 +311,20 @@ class ListedTagsIterable(models.query.ModelIterable):
     Articles, each with its tags as a plain list (article.listed_tags): their ids
     come with the article's row (LISTED_TAG_IDS), their names from listed_tags().
     Neither a queryset per article (the tag manager) nor a model instance per tag
-    (a prefetch), for a list page shows about two hundred tags.
+    (a prefetch), for a list page shows about two hundred tags. Each article's
+    publication is set from listed_publications().
     """
 
     def __iter__(self):
         articles = list(super().__iter__())
+        db = self.queryset.db
         ids = {article.pk: _parse_tag_ids(getattr(article, LISTED_TAG_IDS)) for article in articles}
-        named = listed_tags(self.queryset.db, {tag_id for tag_ids in ids.values() for tag_id in tag_ids})
+        named = listed_tags(db, {tag_id for tag_ids in ids.values() for tag_id in tag_ids})
+        outlets = listed_publications(db, {article.publication_id for article in articles} - {None})
+        publication = Article._meta.get_field("publication")
         for article in articles:
             article.listed_tags = [named[tag_id] for tag_id in ids[article.pk]]
+            publication.set_cached_value(article, outlets.get(article.publication_id))
             yield article
 
 
@@ -340,6 +347,21 @@ def listed_tags(db: str, wanted: set[int]) -> dict[int, ListedTag]:
         found = Tag.objects.using(db).filter(pk__in=missing).values_list("pk", "name", "slug")
         named = {**named, **{row[0]: ListedTag(*row) for row in found}}
     return named
+
+
+def listed_publications(db: str, wanted: set[int]) -> dict[int, Publication]:
+    """
+    Every publication by id, read once per editorial version and process (an edit
+    is an editorial change), as listed_tags() reads the tags; one newer than what is
+    kept is read on its own. What this returns is shared: read it, never change it.
+    """
+    from . import cache
+
+    kept = cache.in_process("listed-publications", db, lambda: {p.pk: p for p in Publication.objects.using(db)})
+    missing = wanted - kept.keys()
+    if missing:
+        kept = {**kept, **{p.pk: p for p in Publication.objects.using(db).filter(pk__in=missing)}}
+    return kept
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):

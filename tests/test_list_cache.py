@@ -375,3 +375,18 @@ def test_filtered_querysets_beyond_the_kept_number_are_built_again(monkeypatch):
     # 1 and 2 built; 1 used again (kept, now the most recent); 3 evicts 2; 1 kept; 2 built again.
     assert built == [1, 2, 3, 2]
     assert len(cache._filtered) == 2
+
+
+def test_list_items_name_their_publication_without_joining_it(client, uncached_pages):
+    outlet = make_publication(name="Libya Observer")
+    make_article(title="With an outlet", publication=outlet, permitted=True)
+    make_article(title="Without one", permitted=True)
+    url = reverse("articles:list")
+    client.get(url)  # every publication is read once per version and process
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    assert "Libya Observer" in page
+    assert not [q["sql"] for q in captured.captured_queries if "articles_publication" in q["sql"]]
+    outlet.name = "The Libya Observer"
+    outlet.save()  # an editorial change: the next request reads them again
+    assert "The Libya Observer" in client.get(url).content.decode()
