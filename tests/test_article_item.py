@@ -109,12 +109,13 @@ def test_a_tag_newer_than_the_kept_names_is_read_on_its_own(monkeypatch):
 
 
 def test_a_listing_reads_each_articles_tags_with_its_row_in_one_query(django_assert_num_queries):
-    from articles.models import listed_tags
+    from articles.models import listed_publications, listed_tags
 
     untagged = make_article(permitted=True)
     one = make_article(permitted=True, tags=["Derna"])
     many = make_article(permitted=True, tags=[f"Tag {n}" for n in range(12)])
     listed_tags("default", set())  # the kept names, read once per editorial version
+    listed_publications("default", set())
     with django_assert_num_queries(1):
         rows = {article.pk: article for article in Article.objects.public().for_listing()}
     for article in (untagged, one, many):
