@@ -65,6 +65,19 @@ REGISTER = {
 }
 
 
+def make_records(model, records) -> None:
+    """Actors or places, each (name, aliases)."""
+    from register.models import Actor, PlaceAlias
+
+    for name, aliases in records:
+        if model is Actor:
+            make_actor(name=name, aliases=aliases)
+        else:
+            place = make_place(name=name)
+            for alias in aliases:
+                PlaceAlias.objects.create(place=place, name=alias)
+
+
 def matching(model, term: str) -> list:
     """
     The records the register's search finds for `term`, in name and id order, by its
@@ -115,16 +128,10 @@ def test_register_search_finds_what_each_word_or_the_spelling_names(model_name, 
     from django.contrib import admin
     from django.contrib.auth.models import User
 
-    from register.models import Actor, Place, PlaceAlias
+    from register.models import Actor, Place
 
     model = {"actor": Actor, "place": Place}[model_name]
-    for name, aliases in REGISTER.items():
-        if model is Actor:
-            make_actor(name=name, aliases=aliases)
-        else:
-            place = make_place(name=name)
-            for alias in aliases:
-                PlaceAlias.objects.create(place=place, name=alias)
+    make_records(model, REGISTER.items())
     expected = {record.pk for record in matching(model, term)}
     request = rf.get("/admin/")
     request.user = User(is_superuser=True, is_staff=True)
@@ -162,7 +169,7 @@ def test_autocomplete_pages_are_the_matches_in_name_order(editor_client, monkeyp
 
     from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
-    from register.models import Actor, Place, PlaceAlias
+    from register.models import Actor, Place
 
     model = {"actor": Actor, "place": Place}[model_name]
     draw = random.Random(model_name)
@@ -177,13 +184,7 @@ def test_autocomplete_pages_are_the_matches_in_name_order(editor_client, monkeyp
     # "sa bi" finds these by the normalised term alone, and the ones after them by each word.
     records += [(f"ab sa bī {n}", set()) for n in range(4)] + [(f"ab sa kabi {n}", set()) for n in range(8)]
     records += [("ab ka", {"ri"})] * 3
-    for name, aliases in records:
-        if model is Actor:
-            make_actor(name=name, aliases=aliases)
-        else:
-            place = make_place(name=name)
-            for alias in aliases:
-                PlaceAlias.objects.create(place=place, name=alias)
+    make_records(model, records)
     monkeypatch.setattr(AutocompleteJsonView, "paginate_by", 5)  # many pages
     url = reverse("admin:autocomplete")
     params = {"app_label": "articles", "model_name": f"article{model_name}", "field_name": model_name}
