@@ -2,6 +2,14 @@
 
 import importlib.util
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.test import override_settings
+
+from articles.models import Article, ArticleEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,3 +63,22 @@ def test_the_report_says_how_each_page_was_loaded():
     }
     assert "3 rounds of 5 s per page (each page's median round)" in bench.markdown(meta, [], [])
     assert "for 10 s per page" in bench.markdown({**meta, "rounds": 1, "duration": 10}, [], [])
+
+
+@pytest.mark.django_db
+@override_settings(ARCHIVE_PAGE_SIZE=10)
+def test_the_event_page_is_one_with_just_more_than_a_page_of_reports_and_the_autocomplete_term_is_fixed():
+    call_command("generate_archive", articles=600, seed=1, verbosity=0)
+    bench = run_module()
+    pages = {page.name: page for page in bench.choose_pages()}
+    slug = pages["event"].url.removeprefix("/events/").removesuffix("/")
+    public = Article.objects.public()
+    reports = ArticleEvent.objects.filter(article__in=public, event__slug=slug).count()
+    assert reports > 10
+    assert f"({reports} reports)" in pages["event"].label
+    # No event has fewer reports that still fill a page.
+    others = ArticleEvent.objects.filter(article__in=public).exclude(event__slug=slug).values("event")
+    counts = [row["n"] for row in others.annotate(n=Count("*"))]
+    assert not [n for n in counts if 10 < n < reports]
+    term = parse_qs(urlsplit(pages["admin-autocomplete"].url).query)["term"]
+    assert term == [bench.AUTOCOMPLETE_TERM] == ["ahme"]
