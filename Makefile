@@ -71,6 +71,12 @@ clean:
 bench: install
 	$(BIN)/python bench/run.py
 
+# Each page on two archives served at once, loaded in turn (bench/scale.py): by default the
+# PostgreSQL databases bench_m (100,000 articles) and bench_l (1,000,000), built when missing.
+.PHONY: bench-scale
+bench-scale: install
+	$(BIN)/python bench/scale.py
+
 # 60 s of wrk at 32 connections over valid public URLs, gunicorn on PostgreSQL (bench/loadtest.py);
 # soak: the same while imports and editorial saves run against the database.
 .PHONY: loadtest soak

@@ -96,19 +96,20 @@ class Page:
     rounds: list[float] = field(default_factory=list)  # req/s of each round, in order
 
 
-def server_environment() -> dict[str, str]:
+def server_environment(database_url: str = DATABASE_URL) -> dict[str, str]:
     """Production settings, on the benchmark's own database, reachable only on 127.0.0.1."""
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
-    if DATABASE_URL:
-        env["DATABASE_URL"] = DATABASE_URL
+    if database_url:
+        env["DATABASE_URL"] = database_url
         # Production keeps connections open; a new one per request would be measured instead of the page.
         env.setdefault("DJANGO_CONN_MAX_AGE", "60")
     else:
         env["DJANGO_SQLITE_PATH"] = SQLITE_PATH
     env.update(
         DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        # bench/scale.py gives its servers and the runs that sign in their admin one key.
+        DJANGO_SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS=HOST,
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_LOG_LEVEL="ERROR",
@@ -355,22 +356,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(env: dict[str, str]) -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int | None = None, log_name: str = "gunicorn.log") -> subprocess.Popen:
+    port = port or PORT
     gunicorn = Path(PYTHON).with_name("gunicorn")
-    logfile = (RESULTS / "gunicorn.log").open("w")
-    command = [str(gunicorn), "archive.wsgi:application", "--bind", f"{HOST}:{PORT}"]
+    logfile = (RESULTS / log_name).open("w")
+    command = [str(gunicorn), "archive.wsgi:application", "--bind", f"{HOST}:{port}"]
     command += ["--workers", str(WORKERS), "--timeout", "120", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and server.poll() is None:
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=5) as response:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=5) as response:
                 if response.status == 200:
                     return server
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.5)
     server.terminate()
-    raise SystemExit(f"gunicorn did not answer on {HOST}:{PORT}; see {RESULTS / 'gunicorn.log'}")
+    raise SystemExit(f"gunicorn did not answer on {HOST}:{port}; see {RESULTS / log_name}")
 
 
 def find_wrk() -> str | None:
@@ -382,12 +384,13 @@ def find_wrk() -> str | None:
     return wrk
 
 
-def load_with_wrk(wrk: str, page: Page, headers: dict[str, str]) -> dict:
+def load_with_wrk(wrk: str, page: Page, headers: dict[str, str], port: int | None = None) -> dict:
     command = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--timeout", "30s", "-s", str(BENCH / "report.lua")]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    url = f"http://{HOST}:{port or PORT}{page.url}"
     output = subprocess.run(  # noqa: S603 (our own command line)
-        [*command, f"http://{HOST}:{PORT}{page.url}"], capture_output=True, text=True, check=True, timeout=DURATION + 90
+        [*command, url], capture_output=True, text=True, check=True, timeout=DURATION + 90
     ).stdout
     summary = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
     errors = sum(summary[key] for key in ("connect", "read", "write", "status", "timeout"))
@@ -401,7 +404,7 @@ def load_with_wrk(wrk: str, page: Page, headers: dict[str, str]) -> dict:
     }
 
 
-def load_with_python(page: Page, headers: dict[str, str]) -> dict:
+def load_with_python(page: Page, headers: dict[str, str], port: int | None = None) -> dict:
     """The same measure as wrk's, by CONNECTIONS threads, for a machine without it."""
     latencies: list[float] = []
     errors = [0]
@@ -410,7 +413,7 @@ def load_with_python(page: Page, headers: dict[str, str]) -> dict:
 
     def worker():
         while time.monotonic() < stop:
-            connection = http.client.HTTPConnection(HOST, PORT, timeout=30)
+            connection = http.client.HTTPConnection(HOST, port or PORT, timeout=30)
             started = time.perf_counter()
             try:
                 connection.request("GET", page.url, headers=headers)
@@ -443,7 +446,7 @@ def load_with_python(page: Page, headers: dict[str, str]) -> dict:
     }
 
 
-def warm_up(page: Page, headers: dict[str, str]) -> None:
+def warm_up(page: Page, headers: dict[str, str], port: int | None = None) -> None:
     """
     Rounds of WORKERS requests at once, so that every worker has compiled its templates,
     opened its connection and, with its own local-memory cache, computed what the editorial
@@ -451,7 +454,7 @@ def warm_up(page: Page, headers: dict[str, str]) -> None:
     """
 
     def fetch(_):
-        request = urllib.request.Request(f"http://{HOST}:{PORT}{page.url}", headers=headers)
+        request = urllib.request.Request(f"http://{HOST}:{port or PORT}{page.url}", headers=headers)
         with contextlib.suppress(OSError):
             urllib.request.urlopen(request, timeout=REQUEST_LIMIT + 30).read()  # noqa: S310 (http to 127.0.0.1 only)
 
@@ -638,7 +641,11 @@ def database_name(connection) -> str:
     return f"PostgreSQL {version // 10000}.{version % 10000}"
 
 
-def main() -> None:
+def main(choose_only: bool = False) -> None:
+    """
+    The benchmark; with choose_only (--choose), only the archive made or reused, an admin
+    session and the pages picked from it, printed as JSON for bench/scale.py.
+    """
     # Stopped from outside, the run still stops its server (the finally below).
     signal.signal(signal.SIGTERM, lambda *args: sys.exit(1))
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -661,6 +668,11 @@ def main() -> None:
     prepare_archive(env)
     session_key = admin_session()
     pages = choose_pages()
+    if choose_only:
+        chosen = {"articles": Article.objects.count(), "database": database_name(connection), "session": session_key}
+        chosen["pages"] = [{"name": p.name, "label": p.label, "url": p.url, "admin": p.admin} for p in pages]
+        print(json.dumps(chosen, ensure_ascii=False))
+        return
     log("Counting SQL queries per page.")
     count_queries(pages, session_key)
     meta = {
@@ -710,4 +722,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(choose_only="--choose" in sys.argv[1:])
