@@ -10,8 +10,8 @@ annotates stays out of the reader site.
 
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.db.models.expressions import RawSQL
+from django.db import connections, router
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -287,31 +287,47 @@ class ArticleDetailView(DetailView):
         return context
 
     def related(self, article, links):
-        """Other public articles sharing actors or events, those sharing most first."""
+        """
+        Other public articles sharing actors or events, those sharing most first, then the newest.
+
+        Two steps. The candidates, with how much each shares, come from the links alone
+        (a popular actor has thousands); only those are then read, checked for being public
+        and ranked by the counts found. Counting each candidate's links again in the query
+        that reads them took as long as finding them (2 of 5 ms at 100,000 articles).
+        """
         actor_ids = [actor.pk for actor in article.links.actors]
         event_ids = [link.event_id for link in links]
         if not actor_ids and not event_ids:
             return []
-        shared_actors = ArticleActor.objects.filter(actor__in=actor_ids)
-        shared_events = ArticleEvent.objects.filter(event__in=event_ids)
-        # Candidates first: the articles sharing most, from the links alone (a popular actor
-        # has thousands); only those are then checked for being public and counted again.
-        links = [
-            part.order_by().values("article").query.sql_with_params()
-            for part, ids in ((shared_actors, actor_ids), (shared_events, event_ids))
+        parts = [
+            model.objects.filter(**{f"{name}__in": ids}).order_by().values("article").query.sql_with_params()
+            for model, name, ids in ((ArticleActor, "actor", actor_ids), (ArticleEvent, "event", event_ids))
             if ids
         ]
-        candidates = RawSQL(  # noqa: S611 (compiled querysets; values are parameters)
-            f"SELECT article FROM ({' UNION ALL '.join(sql for sql, _ in links)}) AS links"  # noqa: S608
-            " WHERE article <> %s GROUP BY article ORDER BY COUNT(*) DESC, article DESC LIMIT %s",
-            [*(param for _, params in links for param in params), article.pk, self.related_candidates],
+        sql = (
+            f"SELECT article, COUNT(*) FROM ({' UNION ALL '.join(part for part, _ in parts)}) AS links"  # noqa: S608
+            " WHERE article <> %s GROUP BY article ORDER BY COUNT(*) DESC, article DESC LIMIT %s"
+        )
+        params = [*(param for _, values in parts for param in values), article.pk, self.related_candidates]
+        sharing: dict[int, list[int]] = {}  # how many actors and events shared: the articles sharing that many
+        with connections[router.db_for_read(ArticleActor)].cursor() as cursor:
+            cursor.execute(sql, params)
+            for pk, count in cursor.fetchall():
+                sharing.setdefault(count, []).append(pk)
+        if not sharing:
+            return []
+        least = min(sharing)
+        rank = Case(
+            *(When(pk__in=pks, then=Value(count)) for count, pks in sharing.items() if count != least),
+            default=Value(least),
+            output_field=IntegerField(),
         )
         return (
-            Article.objects.filter(pk__in=candidates)
-            .filter(Exists(public_articles().filter(pk=OuterRef("pk"))))
+            public_articles()
+            .filter(pk__in=[pk for pks in sharing.values() for pk in pks])
             .select_related("publication")
             .only("title", "slug", "dated", "original_date", "original_date_precision", "publication__name")
-            .annotate(shared=public.count_of(shared_actors, "article") + public.count_of(shared_events, "article"))
+            .annotate(shared=rank)
             .order_by("-shared", "-dated", "-id")[:6]
         )
 

@@ -937,6 +937,43 @@ def test_postgres_search_uses_websearch_syntax_and_ranks_title_first(client):
     assert titles(response) == ["Ceasefire talks", "Port reopens"]
 
 
+def test_related_articles_rank_by_actors_and_events_shared_then_newest(client):
+    actors = [make_actor(name=name) for name in ("Related A", "Related B", "Related C")]
+    event = make_event(title="Shared clash")
+    article = make_article(permitted=True, title="The article", original_date=datetime.date(2017, 3, 1))
+    for actor in actors:
+        link_actor(article, actor)
+    link_event(article, event)
+
+    def other(title, date, *shared):
+        found = make_article(permitted=True, title=title, original_date=date)
+        for linked in shared:
+            (link_event if linked is event else link_actor)(found, linked)
+        return found
+
+    a, b, c = actors
+    other("Shares A", datetime.date(2017, 9, 1), a)
+    other("Shares A and B", datetime.date(2017, 1, 1), a, b)
+    other("Shares A, B and the event", datetime.date(2016, 6, 1), a, b, event)
+    other("Shares C", datetime.date(2017, 8, 1), c)
+    other("Shares B", datetime.date(2017, 5, 1), b)
+    for day in (1, 2, 3):
+        other(f"Older, shares A ({day})", datetime.date(2016, 1, day), a)
+    other("Shares nothing", datetime.date(2017, 10, 1))
+    for hidden in hidden_articles(original_date=datetime.date(2017, 11, 1)):
+        for linked in (*actors, event):
+            (link_event if linked is event else link_actor)(hidden, linked)
+    related = client.get(article.get_absolute_url()).context["related"]
+    assert [(other.title, other.shared) for other in related] == [
+        ("Shares A, B and the event", 3),
+        ("Shares A and B", 2),
+        ("Shares A", 1),
+        ("Shares C", 1),
+        ("Shares B", 1),
+        ("Older, shares A (3)", 1),
+    ]
+
+
 # --------------------------------------------------------------------------
 # The sample archive, by links alone. Last in the module: the sample stays
 # loaded from its first use until the module ends.
