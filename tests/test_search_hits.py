@@ -38,7 +38,7 @@ def searched(client, query):
         "article_count": context["article_count"],
         "events": [event.title for event in context["events"]],
         "actors": [actor.name for actor in context["actors"]],
-        "aliases": [[alias.name for alias in actor.aliases.all()] for actor in context["actors"]],
+        "aliases": [list(actor.aliases) for actor in context["actors"]],
         "snippets": [str(article.snippet) for article in context["articles"]],
     }
 
