@@ -601,7 +601,14 @@ def targets(pages: list[Page]) -> list[dict]:
         )
     else:
         results.append(row("admin changelist: no exact COUNT of the whole article table", None, False, ""))
-    results.append(row("M → L on PostgreSQL: no page loses more than 20% req/s", None, False, ""))
+    # Two archives in one run, each page loaded on one and then the other: bench/scale.py.
+    results.append(
+        {
+            "target": "M → L on PostgreSQL: no page loses more than 20% req/s",
+            "measured": "by `make bench-scale` (bench/results/scale.md)",
+            "met": None,
+        }
+    )
     return results
 
 
@@ -658,7 +665,7 @@ def markdown(meta: dict, pages: list[Page], goals: list[dict]) -> str:
         "|---|---|---|",
     ]
     for goal in goals:
-        met = "yes" if goal["met"] else ("–" if goal["measured"] == "not measured" else "**no**")
+        met = "yes" if goal["met"] else ("–" if goal["met"] is None or goal["measured"] == "not measured" else "**no**")
         lines.append(f"| {goal['target']} | {goal['measured']} | {met} |")
     return "\n".join(lines) + "\n"
 

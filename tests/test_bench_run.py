@@ -101,3 +101,25 @@ def test_the_cached_list_is_measured_against_healthz_and_not_counted_in_process(
     # The in-process count skips it: without the page cache it would count the uncached list's queries.
     bench.count_queries([cached], session_key="")
     assert cached.queries is None and cached.state == "measured"
+
+
+def test_the_scale_target_points_to_the_run_that_measures_it():
+    bench = run_module()
+    goals = {goal["target"]: goal for goal in bench.targets([])}
+    goal = goals["M → L on PostgreSQL: no page loses more than 20% req/s"]
+    assert goal["met"] is None and "make bench-scale" in goal["measured"]
+    meta = {
+        "articles": 1,
+        "tag_links": 1,
+        "database": "SQLite",
+        "date": "",
+        "workers": 2,
+        "client": "wrk",
+        "connections": 4,
+        "duration": 5,
+        "cpus": 2,
+        "load_before": 0.0,
+    }
+    report = bench.markdown(meta, [], [goal])
+    assert "| M → L on PostgreSQL: no page loses more than 20% req/s | by `make bench-scale`" in report
+    assert report.rstrip().endswith("| – |")
