@@ -224,7 +224,7 @@ def choose_pages() -> list[Page]:
     selective = next((town.name.split()[-1] for town in towns.order_by("pk") if " " not in town.name), None)
     selective = selective or towns.order_by("pk").first().name.split()[-1]
     # The first letters of a common name, the same at every size of archive: each size's own
-    # tenth actor gave "abde" at M (28 of 1,000 actors) and "ahme" at L (about a fifth of them).
+    # tenth actor gave "abde" at M (28 of 1,000 actors) and "ahme" at L (738 of 10,000; 196 of M's 1,000).
     autocomplete = urlencode(
         {"app_label": "articles", "model_name": "articleactor", "field_name": "actor", "term": AUTOCOMPLETE_TERM}
     )
