@@ -324,9 +324,11 @@ class ArticleDetailView(DetailView):
             default=Value(least),
             output_field=IntegerField(),
         )
+        # From the ids, each asked whether it is public: SQLite, without statistics, would otherwise
+        # walk the status index of every public article and test each against the ids (15 ms at M).
         return (
-            public_articles()
-            .filter(pk__in=[pk for pks in sharing.values() for pk in pks])
+            Article.objects.filter(pk__in=[pk for pks in sharing.values() for pk in pks])
+            .filter(Exists(public_articles().filter(pk=OuterRef("pk"))))
             .select_related("publication")
             .only("title", "slug", "dated", "original_date", "original_date_precision", "publication__name")
             .annotate(shared=rank)

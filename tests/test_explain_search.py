@@ -147,3 +147,22 @@ def test_admin_changelist_counts_no_whole_table(client, django_assert_max_num_qu
     whole = [q["sql"] for q in captured.captured_queries if q["sql"].rstrip().endswith('FROM "articles_article"')]
     assert not [sql for sql in whole if sql.startswith("SELECT COUNT(*)")]
     assert len(response.context["cl"].result_list) > 0
+
+
+def test_related_articles_are_read_by_their_ids_not_by_walking_the_public_ones(generated):
+    from articles import relations
+    from articles.views import ArticleDetailView
+
+    article = Article.objects.public().filter(event_links__isnull=False).order_by("-dated", "-id").first()
+    relations.load([article])
+    related = ArticleDetailView().related(article, article.links.events)
+    assert related
+    if connection.vendor == "postgresql":
+        text = plan(related)
+        assert not scans_articles(text)
+        assert "articles_article_pkey" in text
+    else:
+        # Without statistics, SQLite walked the status index of every public article instead.
+        text = related.explain()
+        assert re.search(r"SEARCH articles_article USING INTEGER PRIMARY KEY", text), text
+        assert not re.search(r"SCAN articles_article\b", text), text
