@@ -397,6 +397,18 @@ def page_cache_url() -> str:
     return ""
 
 
+def stop_servers(servers: list[subprocess.Popen]) -> None:
+    """Each server asked to stop, then waited for; killed after 30 s."""
+    for server in servers:
+        server.send_signal(signal.SIGTERM)
+    for server in servers:
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def find_wrk() -> str | None:
     wrk, apt = shutil.which("wrk"), shutil.which("apt-get")
     if wrk is None and apt and os.geteuid() == 0:
@@ -485,6 +497,13 @@ def warm_up(page: Page, headers: dict[str, str], port: int | None = None) -> Non
             list(pool.map(fetch, range(WORKERS)))
 
 
+def load(page: Page, headers: dict[str, str], wrk: str | None, port: int | None = None) -> dict:
+    """One load of the page, with wrk when there is one: requests, seconds, req/s, latencies, errors."""
+    result = load_with_wrk(wrk, page, headers, port) if wrk else load_with_python(page, headers, port)
+    result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0.0
+    return result
+
+
 def measure(pages: list[Page], session_key: str, wrk: str | None, cached_port: int | None = None) -> None:
     pending = [page for page in pages if page.state == "pending" and (cached_port or not page.cached)]
     rounds: dict[str, list[dict]] = {page.name: [] for page in pending}
@@ -496,8 +515,7 @@ def measure(pages: list[Page], session_key: str, wrk: str | None, cached_port: i
             port = cached_port if page.cached else PORT
             if number == 1:
                 warm_up(page, headers, port)
-            result = load_with_wrk(wrk, page, headers, port) if wrk else load_with_python(page, headers, port)
-            result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0.0
+            result = load(page, headers, wrk, port)
             rounds[page.name].append(result)
             log(f"  {page.name:<20} {result['rps']:8.1f} req/s  p95 {result['p95']:8.1f} ms  errors {result['errors']}")
     for page in pending:
@@ -748,13 +766,7 @@ def main(choose_only: bool = False) -> None:
             servers.append(start_server(cached_env, cached_port, "gunicorn-cached.log"))
         measure(pages, session_key, wrk, cached_port)
     finally:
-        for server in servers:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_servers(servers)
         meta["load_after"] = os.getloadavg()[0]
     goals = targets(pages)
     report = markdown(meta, pages, goals)

@@ -148,22 +148,11 @@ def main() -> int:
                     headers = {"Cookie": f"sessionid={chosen[side]['session']}"} if page.admin else {}
                     if number == 1:
                         run.warm_up(page, headers, ports[side])
-                    if wrk:
-                        result = run.load_with_wrk(wrk, page, headers, ports[side])
-                    else:
-                        result = run.load_with_python(page, headers, ports[side])
-                    result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0.0
+                    result = run.load(page, headers, wrk, ports[side])
                     rounds[row["name"]][side].append(result)
                     run.log(f"  {row['name']:<20} {side:<6} {result['rps']:8.1f} req/s  p95 {result['p95']:8.1f} ms")
     finally:
-        for server in servers.values():
-            server.send_signal(signal.SIGTERM)
-        for server in servers.values():
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        run.stop_servers(list(servers.values()))
         meta["load_after"] = os.getloadavg()[0]
     rows = summarise(rows, rounds)
     report = markdown(meta, rows)
