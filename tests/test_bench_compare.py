@@ -1,17 +1,12 @@
 """bench/compare.py: the table of how each page's speed moves from one archive size to the next."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.bench_modules import bench_module
 
 
 def compare_module():
-    spec = importlib.util.spec_from_file_location("bench_compare", ROOT / "bench" / "compare.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("compare")
 
 
 def result(tmp_path, name: str, articles: int, pages: dict[str, float]) -> str:

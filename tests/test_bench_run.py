@@ -1,7 +1,5 @@
 """bench/run.py: each page is loaded in rounds and reported by its median round."""
 
-import importlib.util
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,15 +8,11 @@ from django.db.models import Count
 from django.test import override_settings
 
 from articles.models import Article, ArticleEvent
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.bench_modules import bench_module
 
 
 def run_module():
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("run")
 
 
 def load(rps: float, p95: float, errors: int = 0) -> dict:

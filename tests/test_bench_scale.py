@@ -1,21 +1,10 @@
 """bench/scale.py: two archives' pages loaded in turn, each side reported by its median round."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from tests.bench_modules import bench_module
 
 
 def scale_module():
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_scale", BENCH / "scale.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH))
-    return module
+    return bench_module("scale")
 
 
 def load(rps: float, p95: float = 10.0) -> dict:
