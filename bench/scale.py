@@ -7,7 +7,8 @@ Two benchmark runs made apart compare the machine at two moments as much as the 
 the seven minutes of one run, the same page has lost a fifth of its req/s. Here both archives are
 served at once, each by its own gunicorn, and each page is loaded on the one and then on the other,
 seconds apart, in ROUNDS rounds (the first archive first in odd rounds, second in even ones); each
-side of a page is reported by its median round. The pages are picked from each archive by
+side of a page is reported by its median round, and its change by the median of its changes in each
+round. The pages are picked from each archive by
 bench/run.py (`run.py --choose`), which builds an archive that is missing or of another size.
 
 Settings (environment): BENCH_BEFORE_URL and BENCH_AFTER_URL (the two PostgreSQL databases),
@@ -65,7 +66,10 @@ def order(number: int) -> tuple[str, str]:
 
 
 def summarise(rows: list[dict], rounds: dict[str, dict[str, list[dict]]]) -> list[dict]:
-    """Each page's median round on each side, its share of that side's /healthz, and the change."""
+    """
+    Each page's median round on each side; its share of that side's /healthz and its change from
+    one side to the other, each the median of the rounds' own.
+    """
     for row in rows:
         for side in ("before", "after"):
             page = run.Page(row["name"], row["label"], "")
@@ -73,12 +77,18 @@ def summarise(rows: list[dict], rounds: dict[str, dict[str, list[dict]]]) -> lis
             row[side] = {"rps": page.rps, "p50": page.p50_ms, "p95": page.p95_ms, "rounds": page.rounds}
             row[side]["errors"] = page.errors
     healthz = {
-        side: next((r[side]["rps"] for r in rows if r["name"] == "healthz"), None) for side in ("before", "after")
+        side: next((r[side] for r in rows if r["name"] == "healthz" and r[side]["rps"]), None)
+        for side in ("before", "after")
     }
     for row in rows:
         for side in ("before", "after"):
-            row[side]["ratio"] = row[side]["rps"] / healthz[side] if healthz[side] else None
-        row["change"] = row["after"]["rps"] / row["before"]["rps"] - 1 if row["before"]["rps"] else None
+            base = healthz[side]
+            row[side]["ratio"] = run.paired_share(row[side]["rounds"], base["rounds"]) if base else None
+        # Paired round by round, the two sides loaded seconds apart: the machine's drift over the run cancels.
+        paired = run.paired_share(row["after"]["rounds"], row["before"]["rounds"])
+        if paired is None and row["before"]["rps"]:
+            paired = row["after"]["rps"] / row["before"]["rps"]
+        row["change"] = paired - 1 if paired is not None else None
         row["within"] = row["change"] is not None and row["change"] >= -LIMIT
     return rows
 
@@ -89,7 +99,7 @@ def markdown(meta: dict, rows: list[dict]) -> str:
         f"{meta['before']['database']}, {meta['date']}: both archives served at once, each by gunicorn with "
         f"{meta['workers']} sync workers; each page loaded on the one and then the other with {meta['client']} "
         f"and {meta['connections']} connections, {meta['rounds']} rounds of {meta['duration']} s per page and "
-        "archive (each side's median round).",
+        "archive (each side's median round; the change is the median of each round's).",
         "",
         "| page | req/s before | req/s after | change | × /healthz before | × /healthz after | p95 ms before "
         "| p95 ms after | within 20% |",

@@ -16,7 +16,7 @@ def test_each_round_alternates_which_archive_is_loaded_first():
     assert [scale.order(n) for n in (1, 2, 3)] == [("before", "after"), ("after", "before"), ("before", "after")]
 
 
-def test_pages_are_compared_by_their_median_rounds_and_their_shares_of_healthz():
+def test_pages_are_compared_round_by_round_and_shown_by_their_median_rounds():
     scale = scale_module()
     before = [
         {"name": "healthz", "label": "/healthz", "url": "/healthz", "admin": False},
@@ -35,9 +35,12 @@ def test_pages_are_compared_by_their_median_rounds_and_their_shares_of_healthz()
     rows = {row["name"]: row for row in scale.summarise(rows, rounds)}
     assert rows["list"]["before"]["rps"] == 450 and rows["list"]["after"]["rps"] == 380
     assert rows["list"]["after"]["p95"] == 30.0  # the median round's own latencies
-    assert rows["list"]["before"]["ratio"] == 450 / 3000 and rows["list"]["after"]["ratio"] == 380 / 3000
-    assert round(rows["list"]["change"], 3) == round(380 / 450 - 1, 3) and rows["list"]["within"]
-    assert round(rows["event"]["change"], 3) == round(105 / 150 - 1, 3) and not rows["event"]["within"]
+    # Shares and changes are the median of each round's: 450/2800 of 500/3000, 400/3200 and 450/2800.
+    assert rows["list"]["before"]["ratio"] == 450 / 2800 and rows["list"]["after"]["ratio"] == 380 / 3100
+    # 420/500, 380/400 and 300/450: a median of 0.84.
+    assert round(rows["list"]["change"], 3) == round(420 / 500 - 1, 3) and rows["list"]["within"]
+    # 100/150, 110/140 and 105/160: -33%, where the median rounds' 105/150 would say -30%.
+    assert round(rows["event"]["change"], 3) == round(100 / 150 - 1, 3) and not rows["event"]["within"]
     report = scale.markdown(
         {
             "date": "2026-11-27 13:00 UTC",
@@ -51,6 +54,6 @@ def test_pages_are_compared_by_their_median_rounds_and_their_shares_of_healthz()
         },
         list(rows.values()),
     )
-    assert "| article list | 450.0 | 380.0 | -16% | 15% | 13% | 10.0 | 30.0 | yes |" in report
-    assert "| event (21 reports); after: event (23 reports) | 150.0 | 105.0 | -30% |" in report
+    assert "| article list | 450.0 | 380.0 | -16% | 16% | 12% | 10.0 | 30.0 | yes |" in report
+    assert "| event (21 reports); after: event (23 reports) | 150.0 | 105.0 | -33% |" in report
     assert "Lost more than 20%: event (21 reports)." in report
