@@ -197,7 +197,7 @@ def _cache_from_env() -> dict:
     )
     if url:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "archive.redis_cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": prefix,
             # Passed to redis-py's connection pool: a Redis that is down or unreachable costs a

@@ -549,3 +549,19 @@ def test_two_gunicorn_workers_share_the_editorial_version_through_redis(tmp_path
         server.terminate()
         _, errors = server.communicate(timeout=30)
     assert "Traceback" not in errors, errors
+
+
+def test_the_redis_cache_builds_one_client_for_every_call(monkeypatch, live_redis):
+    """Django's own builds a redis.Redis per call, each copying redis-py's table of callbacks."""
+    from django.utils.module_loading import import_string
+
+    monkeypatch.setenv("CACHE_URL", live_redis.url)
+    monkeypatch.setenv("DJANGO_CACHE_PREFIX", live_redis.prefix)
+    config = archive_settings._cache_from_env()
+    assert config["BACKEND"] == "archive.redis_cache.RedisCache"
+    cache = import_string(config["BACKEND"])(config["LOCATION"], config)
+    client = cache._cache.get_client()
+    cache.set("greeting", "salam", 30)
+    assert cache.get_many(["greeting", "absent"]) == {"greeting": "salam"}
+    assert cache.delete("greeting") and cache.get("greeting") is None
+    assert cache._cache.get_client() is client and cache._cache.get_client(write=True) is client
