@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.text import smart_split, unescape_string_literal
 from taggit.models import Tag as GenericTag
 
-from articles import cache
 from articles.admin import HistoryAdmin, JoinedInline, action_form_response, count_of
 from articles.models import ArticleActor, ArticleEvent, TaggedArticle
 
@@ -50,17 +49,7 @@ class LookaheadPaginator(Paginator):
     """
     Whether another page follows, from one row more than the page, with no COUNT of
     every match: an autocomplete shows only its page and "more".
-
-    With a `first_try`, a bounded reading of the same matches in the same order
-    (NameKeySearchMixin.get_search_results), the first page is read from it when it
-    fills the page; with `gather`, what returns the same matches gathered another way,
-    the other pages, and a first page that `first_try` does not fill, are read from
-    what it returns rather than from the queryset.
     """
-
-    def __init__(self, *args, first_try=None, gather=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.first_try, self.gather = first_try, gather
 
     def page(self, number):
         try:
@@ -68,14 +57,7 @@ class LookaheadPaginator(Paginator):
         except (TypeError, ValueError):
             number = 1
         bottom = (number - 1) * self.per_page
-        rows = None
-        if number == 1 and self.first_try is not None:
-            rows = list(self.first_try[: self.per_page + 1])
-            if len(rows) <= self.per_page:
-                rows = None  # fewer than a page and "more" among the names read: not yet known which come first
-        if rows is None:
-            matches = self.gather() if self.gather is not None else self.object_list
-            rows = list(matches[bottom : bottom + self.per_page + 1])
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         self.__dict__["count"] = bottom + len(rows)  # enough for has_next(); the real total is never read
@@ -92,11 +74,7 @@ class AutocompleteMixin:
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if on_autocomplete(request):
-            first_try = getattr(request, "autocomplete_first_try", None)
-            gather = getattr(request, "autocomplete_gather", None)
-            return LookaheadPaginator(
-                queryset, per_page, orphans, allow_empty_first_page, first_try=first_try, gather=gather
-            )
+            return LookaheadPaginator(queryset, per_page, orphans, allow_empty_first_page)
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
 
@@ -122,19 +100,7 @@ class NameKeySearchMixin(AutocompleteMixin):
     the set of matching aliases. Among 10,000 actors, "a" took 9 ms where gathering
     its 8,000 matches took 17, "ah" 9 ms where it took 16, and a pair of letters
     that matches nothing the same 13 ms as before.
-
-    Gathering costs what the term matches, and a register ten times as large
-    matches a common term several times as often: "ahme" found 196 actors and 286
-    aliases among 1,000 actors, and 738 and 1,100 among 10,000, where an autocomplete
-    shows 20. So an autocomplete's first page of a longer term is first asked of
-    the first FIRST_NAMES records in name order, each record in turn as for a short
-    term; when that fills the page, it is the page, since every match further on
-    sorts after it. When it does not, as for a rare term, the matches are gathered
-    as above, at the cost of reading those names once more.
     """
-
-    # Records read in name order before an autocomplete's first page is gathered instead.
-    FIRST_NAMES = 500
 
     def get_search_results(self, request, queryset, search_term):
         words = []
@@ -150,41 +116,14 @@ class NameKeySearchMixin(AutocompleteMixin):
         by_key = Q(name_key__contains=key) if key else None
         first, *others = words
         first_or_key = Q(name__icontains=first) | by_key if by_key else Q(name__icontains=first)
-        short = min(len(word) for word in words) < 3
-        if not short and not on_autocomplete(request):
-            return self.search(queryset, self.held_by_ids, first_or_key, by_key, others), False
-        asked = self.search(queryset, self.held_by_record, first_or_key, by_key, others)
-        last = None if short else self.last_of_first_names()
-        if last is not None:
-            # The first page from the first names; later ones, or a first one they do not fill, gathered.
-            name, pk = last
-            request.autocomplete_first_try = asked.filter(Q(name__lte=name) & ~Q(name=name, pk__gt=pk))
-            request.autocomplete_gather = lambda: self.search(queryset, self.held_by_ids, first_or_key, by_key, others)
-        return asked, False
-
-    @staticmethod
-    def search(queryset, holds, first_or_key: Q, by_key: Q | None, others: list[str]):
-        """The records that hold the first word or the key, and the key or every other word, each asked by `holds`."""
+        holds = self.held_by_record if min(len(word) for word in words) < 3 else self.held_by_ids
         found = queryset.filter(holds(first_or_key))
         if others:
             every_word = Q()
             for word in others:
                 every_word &= holds(Q(name__icontains=word))
             found = found.filter(holds(by_key) | every_word if by_key else every_word)
-        return found
-
-    def last_of_first_names(self) -> tuple[str, int] | None:
-        """
-        The (name, id) of the FIRST_NAMES-th record in that order, kept per editorial version;
-        None when the register is no longer. Only the cost depends on it, never the matches.
-        """
-
-        def last():
-            ordered = self.model.objects.order_by("name", "pk").values_list("name", "pk")
-            row = ordered[self.FIRST_NAMES - 1 : self.FIRST_NAMES]
-            return row[0] if row else None
-
-        return cache.cached("register-first-names", (self.model._meta.label, self.FIRST_NAMES), last)
+        return found, False
 
     def held_by_ids(self, condition: Q) -> Q:
         """`condition` on the record's name or on one of its aliases, as the ids that meet it."""
