@@ -49,7 +49,16 @@ class LookaheadPaginator(Paginator):
     """
     Whether another page follows, from one row more than the page, with no COUNT of
     every match: an autocomplete shows only its page and "more".
+
+    With `parts`, querysets that together hold the matches, the matches are the first
+    part's rows, then the second's: a page is read from the part it starts in, and from
+    the next when that part runs out within it. A page that starts past a part's end
+    counts that part's rows, to know where the next part takes up.
     """
+
+    def __init__(self, *args, parts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parts = parts
 
     def page(self, number):
         try:
@@ -57,7 +66,14 @@ class LookaheadPaginator(Paginator):
         except (TypeError, ValueError):
             number = 1
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        wanted, skip, rows = self.per_page + 1, bottom, []
+        parts = self.parts or (self.object_list,)
+        for index, part in enumerate(parts):
+            found = list(part[skip : skip + wanted - len(rows)])
+            rows += found
+            if len(rows) == wanted or index == len(parts) - 1:
+                break
+            skip = 0 if found or not skip else max(0, skip - part.count())
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         self.__dict__["count"] = bottom + len(rows)  # enough for has_next(); the real total is never read
@@ -74,7 +90,8 @@ class AutocompleteMixin:
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if on_autocomplete(request):
-            return LookaheadPaginator(queryset, per_page, orphans, allow_empty_first_page)
+            parts = getattr(request, "autocomplete_parts", None)
+            return LookaheadPaginator(queryset, per_page, orphans, allow_empty_first_page, parts=parts)
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
 
@@ -100,6 +117,15 @@ class NameKeySearchMixin(AutocompleteMixin):
     the set of matching aliases. Among 10,000 actors, "a" took 9 ms where gathering
     its 8,000 matches took 17, "ah" 9 ms where it took 16, and a pair of letters
     that matches nothing the same 13 ms as before.
+
+    An autocomplete shows the records whose name begins with the term first, then
+    the other matches, each in name order: "ahme" offers Ahmed Maiteeq before
+    Abdelhakim Ahmed al-Mismari, as a reader of the first letters expects. The first
+    are read through the name key's prefix index and the rest gathered only when the
+    first do not fill the page: the matches of a common term grow with the register
+    ("ahme" matched 196 actors and 286 aliases among 1,000, and 738 and 1,100 among
+    10,000), its leading names fill an autocomplete's 20 at either size. The list
+    in the admin keeps plain name order.
     """
 
     def get_search_results(self, request, queryset, search_term):
@@ -123,6 +149,10 @@ class NameKeySearchMixin(AutocompleteMixin):
             for word in others:
                 every_word &= holds(Q(name__icontains=word))
             found = found.filter(holds(by_key) | every_word if by_key else every_word)
+        if key and on_autocomplete(request):
+            # The names that begin with the term first, each part in name order (LookaheadPaginator).
+            leading = Q(name_key__startswith=key)
+            request.autocomplete_parts = (queryset.filter(leading), found.exclude(leading))
         return found, False
 
     def held_by_ids(self, condition: Q) -> Q:
