@@ -121,11 +121,12 @@ class NameKeySearchMixin(AutocompleteMixin):
     An autocomplete shows the records whose name begins with the term first, then
     the other matches, each in name order: "ahme" offers Ahmed Maiteeq before
     Abdelhakim Ahmed al-Mismari, as a reader of the first letters expects. The first
-    are read through the name key's prefix index and the rest gathered only when the
-    first do not fill the page: the matches of a common term grow with the register
-    ("ahme" matched 196 actors and 286 aliases among 1,000, and 738 and 1,100 among
-    10,000), its leading names fill an autocomplete's 20 at either size. The list
-    in the admin keeps plain name order.
+    are read on their own, in name order (PostgreSQL walks the (name, id) index until
+    the page is full), and the rest gathered only when the first do not fill the page:
+    the matches of a common term grow with the register ("ahme" matched 196 actors and
+    286 aliases among 1,000, and 738 and 1,100 among 10,000), and its leading names
+    fill an autocomplete's 20 at either size. The list in the admin keeps plain name
+    order.
     """
 
     def get_search_results(self, request, queryset, search_term):

@@ -264,3 +264,14 @@ def test_an_autocomplete_offers_the_names_that_begin_with_the_term_first_without
         "Abdelhakim Ahmed al-Mismari",
         "Ahmed Brigade 00",
     ]
+
+
+@pytest.mark.parametrize("name", ["actor", "place", "event"])
+def test_change_forms_count_no_links(editor_client, haftar, name):
+    obj = {"actor": haftar, "place": make_place(name="Sirte"), "event": make_event()}[name]
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(reverse(f"admin:register_{name}_change", args=[obj.pk]))
+    assert response.status_code == 200
+    table = f"register_{name}"
+    own = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(f'SELECT "{table}"."id"')]
+    assert own and not [sql for sql in own if "COUNT(" in sql]
