@@ -143,9 +143,6 @@ DATABASES = {"default": _database_from_url(os.environ.get("DATABASE_URL", "").st
 # Public pages for anonymous readers read from a replica; writes, the admin and signed-in staff
 # use the primary (archive.routers).
 DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"] if len(DATABASES) > 1 else []
-# A bump of the editorial version younger than this is not trusted to have reached the replicas:
-# what they answer is served but not cached under it.
-ARCHIVE_REPLICA_LAG_SECONDS = int(os.environ.get("DJANGO_REPLICA_LAG_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
@@ -215,10 +212,8 @@ CACHES = {"default": _cache_from_env()}
 # Counts and pages are cached per editorial version (articles.cache); this bounds how long one is kept.
 ARCHIVE_CACHE_SECONDS = int(os.environ.get("DJANGO_CACHE_SECONDS", "3600"))
 # Whole public pages for anonymous readers (articles.middleware); DJANGO_PAGE_CACHE=0 turns it off.
-# On by default only where every process sees the same editorial version: with a shared cache
-# (CACHE_URL), or in development's single process. Several workers on local memory would each
-# keep serving a withdrawn article's page until their own version moved.
-ARCHIVE_PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", bool(os.environ.get("CACHE_URL", "").strip()) or DEBUG)
+# Safe with per-process local memory too: a page is served only under the version the database holds.
+ARCHIVE_PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
 
 # Everything a page needs is served from here: no inline script, no other origin.
 CONTENT_SECURITY_POLICY = {

@@ -1,40 +1,30 @@
 """
-The editorial version, and what is cached under it.
+What the reader site caches, keyed by the editorial version.
 
-Anything the reader site computes from Article.objects.public() (pagination
-totals, tag and actor counts, whole pages) is cached under a key holding the
-current editorial version: a token in Django's cache that every editorial
-change replaces (articles.signals; bulk paths call bump() themselves). A new
-token makes every older entry unreachable, so nothing cached outlives the
-change that made it wrong.
+The version is kept by the database (archive.editorial_version): every change to
+what readers may see moves it in the transaction that made it, whatever process,
+command or statement that was. Each request reads it once (one_version()), from
+the database it reads the archive from, and everything cached here, in local
+memory or in a shared cache (Redis), is kept under a key holding it: a change in
+any process is what every process serves at its next request.
 
 Whether an article is public also depends on the clock: a permission can be
-granted from tomorrow, expire tonight or be revoked at a set time. Each token
-therefore carries the moment the next such change happens (the next midnight,
-or the next scheduled revocation if sooner) and is replaced once it passes.
-
-The token lives in the cache that holds the entries. The local-memory default
-is per process: with several server processes and editors at work, set
-CACHE_URL to a shared cache (Redis) so a change in one process reaches all.
+granted from tomorrow, expire tonight or be revoked at a set time. The version a
+request reads therefore also names the day and the next scheduled revocation, so
+it moves when either passes, in every process at once.
 
 A cache that fails (Redis down or unreachable) is a slower site, never a broken
-or stale one: while it fails the version is unknown, so nothing cached is
-trusted and every page is computed afresh; the process leaves the cache alone
-for RETRY_SECONDS after each failure, and replaces the version when it reaches
-the cache again, since an editorial change may have happened meanwhile.
-
-With read replicas (archive.routers), a page read from a replica just after a
-change may not show it yet: it is served, but not cached under a version
-younger than ARCHIVE_REPLICA_LAG_SECONDS.
+or stale one: pages are computed afresh, and the process leaves the cache alone
+for RETRY_SECONDS after each failure.
 """
 
+import bisect
 import collections
 import contextlib
 import contextvars
 import datetime
 import hashlib
 import logging
-import secrets
 import threading
 import time
 import weakref
@@ -44,32 +34,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from django.utils import timezone
 
+from archive import editorial_version
 from archive.routers import reading_replica
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "archive:version"
-UNTIL_KEY = "archive:version-until"
 RETRY_SECONDS = 5
 _MISSING = object()
 
 # Within one_version(): the version this request read first (None until then); outside it, _UNSCOPED.
 _UNSCOPED = object()
 _request_token: contextvars.ContextVar[Any] = contextvars.ContextVar("archive_version", default=_UNSCOPED)
-
-
-def _new_token() -> str:
-    return f"{time.time_ns():x}{secrets.token_hex(4)}"
-
-
-def _token_age(token: str) -> float:
-    try:
-        return time.time() - int(token[:-8], 16) / 1e9
-    except ValueError:
-        return float("inf")
 
 
 @dataclass
@@ -100,18 +78,17 @@ def guarded(operation: Callable, *args: Any, failed: Any = None, **kwargs: Any) 
     if health.failed and time.monotonic() < health.retry_at:
         return failed
     try:
-        if health.failed:
-            # Back after a failure: changes made meanwhile could not bump the version.
-            cache.set(VERSION_KEY, _new_token(), timeout=None)
-            health.failed = False
-            logger.warning("The cache answers again; the editorial version is replaced.")
-        return operation(*args, **kwargs)
+        result = operation(*args, **kwargs)
     except Exception as error:
         if not health.failed:
             logger.warning("The cache failed (%s: %s); pages are computed uncached.", type(error).__name__, error)
         health.failed = True
         health.retry_at = time.monotonic() + RETRY_SECONDS
         return failed
+    if health.failed:
+        health.failed = False
+        logger.warning("The cache answers again.")
+    return result
 
 
 def available() -> bool:
@@ -120,62 +97,43 @@ def available() -> bool:
     return not health.failed or time.monotonic() >= health.retry_at
 
 
-def worth_keeping(token: str) -> bool:
-    """
-    Whether what this request computed may be kept under `token`: not when it
-    was read from a replica that may not have replayed the change behind it.
-    """
-    return reading_replica() is None or _token_age(token) >= settings.ARCHIVE_REPLICA_LAG_SECONDS
+# The scheduled revocations still ahead, per stored version and database: they change only with it.
+_schedules: dict[tuple, tuple[datetime.datetime, ...]] = {}
 
 
-def _next_change(now: datetime.datetime) -> datetime.datetime:
-    """When public() may next answer differently without anyone changing anything."""
+def _revocations_ahead(using: str, stored: editorial_version.Version, now: datetime.datetime) -> tuple:
     from .models import RepublicationPermission
 
-    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
-    midnight = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
-    revocation = (
-        RepublicationPermission.objects.filter(revoked_at__gt=now)
-        .order_by("revoked_at")
-        .values_list("revoked_at", flat=True)
-        .first()
-    )
-    return min(midnight, revocation) if revocation else midnight
+    def ahead() -> tuple:
+        found = RepublicationPermission.objects.using(using).filter(revoked_at__gt=now).order_by("revoked_at")
+        return tuple(found.values_list("revoked_at", flat=True).distinct())
+
+    # A transaction's own uncommitted changes name it, and how far it has gone: its schedule is its own.
+    key = (using, stored.token)
+    schedule = _schedules.get(key)
+    if schedule is None:
+        if len(_schedules) >= 16:
+            _schedules.clear()
+        schedule = _schedules[key] = ahead()
+    return schedule
 
 
-def bump() -> str:
-    """Replace the editorial version: everything cached under the old one is gone for readers."""
-    token = _new_token()
-    guarded(cache.set, VERSION_KEY, token, timeout=None)
-    if _request_token.get() is not _UNSCOPED:
-        _request_token.set(token)  # the request that made the change reads what it made from here on
-    return token
-
-
-def _bump_after_commit() -> None:
-    bump()
-
-
-def editorial_change(using: str = DEFAULT_DB_ALIAS) -> None:
-    """
-    Bump now and again when the surrounding transaction commits: a reader served
-    between the two would otherwise cache what the transaction had not yet written.
-    """
-    bump()
-    connection = connections[using]
-    # One pending bump per transaction is enough, however many rows it writes.
-    pending = any(func is _bump_after_commit for _, func, _ in connection.run_on_commit)
-    if connection.in_atomic_block and not pending:
-        transaction.on_commit(_bump_after_commit, using=using)
+def _read_version() -> str:
+    using = reading_replica() or DEFAULT_DB_ALIAS
+    stored = editorial_version.read(using)
+    now = timezone.now()
+    schedule = _revocations_ahead(using, stored, now)
+    upcoming = schedule[bisect.bisect_right(schedule, now)] if schedule and schedule[-1] > now else None
+    next_revocation = f"{upcoming.timestamp():.6f}" if upcoming else "-"
+    return f"{stored.token}.{timezone.localdate(now):%Y%m%d}.{next_revocation}"
 
 
 @contextlib.contextmanager
 def one_version() -> Iterator[None]:
     """
-    Within it, version() asks the cache once and answers the same until a bump()
-    in this context: a request reads the archive as it stood when it began, and
-    asks a shared cache (Redis) once instead of for every cached value it reads.
-    A change another process makes meanwhile is seen by the next request.
+    Within it, version() reads the database once and answers the same until this
+    context writes: a request reads the archive as it stood when it began. A
+    change another process makes meanwhile is seen by the next request.
     """
     reset = _request_token.set(None)
     try:
@@ -184,52 +142,27 @@ def one_version() -> Iterator[None]:
         _request_token.reset(reset)
 
 
+def forget_version() -> None:
+    """After a write: the rest of this request reads the version again, to see what it wrote."""
+    if _request_token.get() is not _UNSCOPED:
+        _request_token.set(None)
+
+
 def version() -> str:
-    """The current editorial version; a new token each time while the cache fails."""
-    return version_and()[0]
+    """The current editorial version, as the database holds it and the clock stands."""
+    token = _request_token.get()
+    if isinstance(token, str):
+        return token
+    token = _read_version()
+    if _request_token.get() is not _UNSCOPED:
+        _request_token.set(token)
+    return token
 
 
 def version_and(*keys: str) -> tuple[str, dict[str, Any]]:
-    """
-    version(), and what the cache holds under `keys`, read in the same round trip
-    when the version is not yet known in this request: a kept page costs one.
-    """
-    token = _request_token.get()
-    if isinstance(token, str):
-        return token, (guarded(cache.get_many, list(keys), failed={}) if keys else {})
-    token, values = _read_version(keys)
-    if _request_token.get() is not _UNSCOPED:
-        _request_token.set(token)
-    return token, {key: values[key] for key in keys if key in values}
-
-
-def _read_version(keys: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
-    values = guarded(cache.get_many, [VERSION_KEY, UNTIL_KEY, *keys])
-    if values is None:
-        return _new_token(), {}
-    token = values.get(VERSION_KEY)
-    if token is None:
-        guarded(cache.add, VERSION_KEY, _new_token(), timeout=None)
-        token = guarded(cache.get, VERSION_KEY)
-        if token is None:  # a cache that keeps nothing (DummyCache) or just failed: nothing is reused
-            return _new_token(), {}
-    until = values.get(UNTIL_KEY)
-    now = timezone.now()
-    if until is None or until[0] != token:
-        until = (token, _next_change(now))
-        guarded(cache.set, UNTIL_KEY, until, timeout=None)
-    if now >= until[1]:
-        return bump(), values
-    return token, values
-
-
-def seconds_left(token: str) -> int:
-    """How long an entry made under `token` is worth keeping, at most CACHE_SECONDS."""
-    until = guarded(cache.get, UNTIL_KEY)
-    limit = settings.ARCHIVE_CACHE_SECONDS
-    if until is None or until[0] != token:
-        return limit
-    return max(1, min(limit, int((until[1] - timezone.now()).total_seconds())))
+    """version(), and what the cache holds under `keys`."""
+    token = version()
+    return token, (guarded(cache.get_many, list(keys), failed={}) if keys else {})
 
 
 def key(name: str, *parts: Any, token: str | None = None) -> str:
@@ -239,8 +172,8 @@ def key(name: str, *parts: Any, token: str | None = None) -> str:
 
 def store(name: str, parts: tuple, value: Any) -> None:
     token = version()
-    if available() and worth_keeping(token):
-        guarded(cache.set, key(name, *parts, token=token), value, timeout=seconds_left(token))
+    if available():
+        guarded(cache.set, key(name, *parts, token=token), value, timeout=settings.ARCHIVE_CACHE_SECONDS)
 
 
 def cached(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
@@ -252,8 +185,7 @@ def cached(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     value = guarded(cache.get, entry, _MISSING, failed=_MISSING)
     if value is _MISSING:
         value = compute()
-        if worth_keeping(token):
-            guarded(cache.set, entry, value, timeout=seconds_left(token))
+        guarded(cache.set, entry, value, timeout=settings.ARCHIVE_CACHE_SECONDS)
     return value
 
 

@@ -148,13 +148,16 @@ def safe_cell(value):
     return value
 
 
-def _events_by_pk(pks: list[int]) -> dict[int, Event]:
-    sources = (
+def _public_sources():
+    return (
         ArticleEvent.objects.filter(article__in=public.public_article_ids())
         .select_related("article")
         .only("event_id", "article__title", "article__slug")
         .order_by("article__dated", "article__id")
     )
+
+
+def _events_by_pk(pks: list[int], sources) -> dict[int, Event]:
     events = (
         Event.objects.filter(pk__in=pks)
         .prefetch_related(
@@ -171,9 +174,11 @@ def event_rows(events, *, build_url, places: PlaceIndex | None = None) -> Iterat
     """One dict per event in the order of `events`, fetched CHUNK_SIZE events at a time."""
     places = places or PlaceIndex()
     pks = list(events.values_list("pk", flat=True))
+    # One state of the archive for the whole stream, which runs after the request's own version has been read.
+    sources = _public_sources()
     for start in range(0, len(pks), CHUNK_SIZE):
         chunk = pks[start : start + CHUNK_SIZE]
-        found = _events_by_pk(chunk)
+        found = _events_by_pk(chunk, sources)
         for pk in chunk:
             yield event_row(found[pk], build_url=build_url, places=places)
 

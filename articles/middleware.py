@@ -3,8 +3,8 @@ Whole public pages, cached for anonymous readers under the editorial version.
 
 A page is kept under its full URL, together with the editorial version it was
 made under (articles.cache), and is served only while that is still the version:
-the next editorial change makes every kept page stale, so a withdrawn article is
-gone from the next request. The version and the page are read in one round trip.
+the next editorial change, in any process, makes every kept page stale, so a
+withdrawn article is gone from the next request.
 Only GETs of the reader site's HTML pages are kept, only for a request that
 carries no session or message (so never for someone signed in), and only a
 response that sets no cookie, holds no CSRF token and varies on no header.
@@ -82,7 +82,7 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # Every page reads one editorial version throughout, asked of the cache once (cache.one_version).
+        # Every page reads one editorial version throughout, asked of the database once (cache.one_version).
         with cache.one_version():
             return self._respond(request)
 
@@ -91,8 +91,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         key = page_key(request)
         try:
-            # The version and the kept page in one round trip; the page is served only if it was
-            # made under this version.
+            # The page is served only if it was made under the version the database holds now.
             token, found = cache.version_and(key)
         except DatabaseError as error:
             # Answered as the view's own database errors are: 503, not 500.
@@ -104,6 +103,6 @@ class PublicPageCacheMiddleware:
         if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == token:
             return kept[1]
         response = self.get_response(request)
-        if cacheable_response(request, response) and cache.available() and cache.worth_keeping(token):
-            cache.guarded(default_cache.set, key, (token, response), cache.seconds_left(token))
+        if cacheable_response(request, response) and cache.available():
+            cache.guarded(default_cache.set, key, (token, response), settings.ARCHIVE_CACHE_SECONDS)
         return response

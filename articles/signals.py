@@ -5,17 +5,15 @@ A text changed through the application (the admin, a script using the ORM)
 gets a "corrected" provenance record carrying its new SHA-256, so
 verify_fixity reports only changes made behind the application's back.
 
-Every row written or deleted in the archive (articles, permissions, links,
-provenance, the register, tags) replaces the editorial version, so that no
-cached count or page outlives the change (articles.cache).
+A request that writes reads the editorial version again afterwards, so the
+rest of it sees what it wrote (the database moves the version itself).
 """
 
-from django.apps import apps
 from django.db.models import Max
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
-from simple_history.models import HistoricalChanges, HistoricalRecords
+from simple_history.models import HistoricalRecords
 
 from . import cache
 from .fixity import FIXITY_ACTIVITIES
@@ -47,29 +45,12 @@ def record_correction(sender, instance: Article, created: bool, raw: bool = Fals
     )
 
 
-EDITORIAL_APPS = ("articles", "register")
+def forget_version(sender, **kwargs):
+    cache.forget_version()
 
 
-def editorial_models():
-    """Every model readers see something of; history records are written alongside and change nothing."""
-    for label in EDITORIAL_APPS:
-        for model in apps.get_app_config(label).get_models():
-            if not issubclass(model, HistoricalChanges):
-                yield model
-
-
-def bump_editorial_version(sender, using="default", **kwargs):
-    cache.editorial_change(using)
-
-
-def bump_on_link_change(sender, action, using="default", **kwargs):
-    if action.startswith("post_") and sender._meta.app_label in EDITORIAL_APPS:
-        cache.editorial_change(using)
-
-
-for _model in editorial_models():
-    post_save.connect(bump_editorial_version, sender=_model, dispatch_uid=f"articles.version.save.{_model._meta.label}")
-    post_delete.connect(
-        bump_editorial_version, sender=_model, dispatch_uid=f"articles.version.delete.{_model._meta.label}"
-    )
-m2m_changed.connect(bump_on_link_change, dispatch_uid="articles.version.links")
+# The database moves the editorial version itself (archive.editorial_version); a request that
+# writes reads it again, so that the rest of it sees what it wrote.
+post_save.connect(forget_version, dispatch_uid="articles.version.save")
+post_delete.connect(forget_version, dispatch_uid="articles.version.delete")
+m2m_changed.connect(forget_version, dispatch_uid="articles.version.links")

@@ -45,7 +45,7 @@ from register.models import (
 )
 from register.text import make_slug, normalize_name
 
-from . import cache, tag_dates
+from . import tag_dates
 from .models import (
     Article,
     ArticleActor,
@@ -873,7 +873,6 @@ def clear_archive() -> None:
     with connection.cursor() as cursor:
         for model in ARCHIVE_MODELS:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
-    cache.editorial_change()
 
 
 def reset_sequences() -> None:
@@ -930,6 +929,4 @@ def generate_archive(
         with connection.cursor() as cursor:
             for model in ARCHIVE_MODELS:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    # Bulk inserts send no signals: replace the editorial version here, or readers would get cached pages.
-    cache.bump()
     return counts

@@ -20,8 +20,9 @@ from .accounts import make_user
 pytestmark = pytest.mark.django_db
 
 DETAIL_QUERIES = 6
-# The article, every link it has in one query (articles.relations), its related articles (found, then read).
-ARTICLE_QUERIES = 4
+# The editorial version, the article, every link it has in one query (articles.relations), its related
+# articles (found, then read).
+ARTICLE_QUERIES = 5
 # Session, user, permissions, the filters' choices, an estimated count, the rows and their tags.
 CHANGELIST_QUERIES = 13
 
