@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +157,28 @@ def version() -> str:
     if _request_token.get() is not _UNSCOPED:
         _request_token.set(token)
     return token
+
+
+def streamed(items: Iterable) -> Iterator:
+    """
+    `items` for a streamed response, each read under the version of the request that
+    began the stream: the stream runs on after the request's own one_version() ended.
+    """
+    token = version()
+
+    def stream() -> Iterator:
+        iterator = iter(items)
+        while True:
+            reset = _request_token.set(token)
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                _request_token.reset(reset)
+            yield item
+
+    return stream()
 
 
 def version_and(*keys: str) -> tuple[str, dict[str, Any]]:

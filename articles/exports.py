@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from register.models import Event, EventParticipant, ParticipantSide
 
-from . import public
+from . import cache, public
 from .api.backends import parameter_errors
 from .filters import EventFilter
 from .gazetteer import PlaceIndex
@@ -174,7 +174,6 @@ def event_rows(events, *, build_url, places: PlaceIndex | None = None) -> Iterat
     """One dict per event in the order of `events`, fetched CHUNK_SIZE events at a time."""
     places = places or PlaceIndex()
     pks = list(events.values_list("pk", flat=True))
-    # One state of the archive for the whole stream, which runs after the request's own version has been read.
     sources = _public_sources()
     for start in range(0, len(pks), CHUNK_SIZE):
         chunk = pks[start : start + CHUNK_SIZE]
@@ -260,7 +259,7 @@ def events_csv(request):
     if error:
         return error
     rows = event_rows(events, build_url=request.build_absolute_uri)
-    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(cache.streamed(_csv_lines(rows)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="archive-events.csv"'
     return response
 
@@ -270,7 +269,7 @@ def events_json(request):
     if error:
         return error
     rows = event_rows(events, build_url=request.build_absolute_uri)
-    return StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
+    return StreamingHttpResponse(cache.streamed(_json_chunks(rows)), content_type="application/json")
 
 
 class CodebookView(TemplateView):
