@@ -338,3 +338,35 @@ def public_tags() -> QuerySet:
         .annotate(item_count=F("article_count") + F("event_count"))
         .filter(item_count__gt=0)
     )
+
+
+# --------------------------------------------------------------------------
+# What readers saw and no longer may: their pages answer 410 Gone
+# --------------------------------------------------------------------------
+
+
+def once_public_article_ids() -> QuerySet:
+    return Article.objects.once_public().values("pk")
+
+
+def event_was_public(event_id: int) -> bool:
+    """Whether an event that is not public now was: an article readers saw (once_public) reports it."""
+    return ArticleEvent.objects.filter(event_id=event_id, article__in=once_public_article_ids()).exists()
+
+
+def actor_was_public(actor_id: int) -> bool:
+    """Whether an actor with nothing public now had: named by an article readers saw, or in an event it reported."""
+    once = once_public_article_ids()
+    return (
+        ArticleActor.objects.filter(actor_id=actor_id, article__in=once).exists()
+        or EventParticipant.objects.filter(actor_id=actor_id, event__in=public_event_ids(once)).exists()
+    )
+
+
+def places_were_public(place_ids: list[int]) -> bool:
+    """Whether places with nothing public in them now had: named by an article readers saw, or an event it reported."""
+    once = once_public_article_ids()
+    return (
+        ArticlePlace.objects.filter(place__in=place_ids, article__in=once).exists()
+        or Event.objects.filter(place__in=place_ids, pk__in=public_event_ids(once)).exists()
+    )
