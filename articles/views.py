@@ -34,7 +34,7 @@ from register.models import (
 
 from . import cache, public, relations, search, timeline, visibility
 from .filters import ArticleFilter, EventFilter
-from .models import Article, ArticleActor, ArticleEvent, ProvenanceRecord, Publication, Status
+from .models import Article, ArticleActor, ArticleEvent, ProvenanceRecord, Status
 from .paging import CachedPaginationMixin, list_key
 from .rendering import render_body
 
@@ -192,12 +192,7 @@ class ArticleListView(CachedPaginationMixin, PublicFilterView):
 
 
 def public_publications() -> list[tuple[str, str]]:
-    # Outlets are few and articles many: ask per outlet whether a public article exists.
-    return list(
-        Publication.objects.filter(Exists(public_articles().filter(publication=OuterRef("pk"))))
-        .order_by("name")
-        .values_list("slug", "name")
-    )
+    return list(public.public_publications().order_by("name").values_list("slug", "name"))
 
 
 class EventListView(CachedPaginationMixin, PublicFilterView):
@@ -385,6 +380,7 @@ class EventDetailView(GoneMixin, DetailView):
     def get_queryset(self):
         return (
             visibility.reported_events()
+            .annotate(readable_notes=visibility.readable_notes())
             .select_related("parent")
             .prefetch_related(
                 "tags",
@@ -509,15 +505,15 @@ class ActorDetailView(GoneMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.object
-        ties = list(
-            Affiliation.objects.filter(Q(actor=actor) | Q(organisation=actor))
-            .select_related("actor", "organisation")
-            .order_by("start_date", "id")
-        )
+        ties = Affiliation.objects.filter(Q(actor=actor) | Q(organisation=actor))
+        # A tie is shown only to an actor something public refers to: the other end may be known from a draft alone.
+        ties = [
+            tie
+            for tie in ties.select_related("actor", "organisation").order_by("start_date", "id")
+            if (tie.organisation_id if tie.actor_id == actor.pk else tie.actor_id) in self.counts
+        ]
         context["affiliations"] = [tie for tie in ties if tie.actor_id == actor.pk]
         context["members"] = [tie for tie in ties if tie.organisation_id == actor.pk]
-        others = {tie.organisation_id if tie.actor_id == actor.pk else tie.actor_id for tie in ties}
-        context["linkable"] = {pk for pk in others if pk in self.counts}
         context["participations"] = self.participations(self.counts[actor.pk][1])
         articles = public_articles().filter(Exists(ArticleActor.objects.filter(article=OuterRef("pk"), actor=actor)))
         context["articles"] = listing(articles)[: page_size()]

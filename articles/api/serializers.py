@@ -316,6 +316,10 @@ class EventSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField(help_text="The wider event this one is part of, when it is public.")
     tags = TagLinkSerializer(many=True, source="tags.all")
     sources = SourceSerializer(many=True, source="public_sources")
+    notes = serializers.CharField(
+        source="readable_notes",
+        help_text="How the figures and dates were read from the sources; empty while one of them is not public.",
+    )
 
     class Meta:
         model = Event

@@ -90,11 +90,15 @@ def events_for_api(events):
     # The parent only when it is public: read for the page's few parents, each asked on its own
     # (an EXISTS over every public event per row is what PostgreSQL would hash first).
     parents = visibility.reported_events().only("title", "slug", "event_type", "start_date")
-    return events.select_related("place").prefetch_related(
-        Prefetch("parent", parents),
-        "tags",
-        Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "role", "id")),
-        Prefetch("article_links", sources, to_attr="public_sources"),
+    return (
+        events.annotate(readable_notes=visibility.readable_notes())
+        .select_related("place")
+        .prefetch_related(
+            Prefetch("parent", parents),
+            "tags",
+            Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "role", "id")),
+            Prefetch("article_links", sources, to_attr="public_sources"),
+        )
     )
 
 
