@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from register.models import Event, EventParticipant, ParticipantSide
 
-from . import cache, public
+from . import cache, public, visibility
 from .api.backends import parameter_errors
 from .filters import EventFilter
 from .gazetteer import PlaceIndex
@@ -160,6 +160,7 @@ def _public_sources():
 def _events_by_pk(pks: list[int], sources) -> dict[int, Event]:
     events = (
         Event.objects.filter(pk__in=pks)
+        .annotate(readable_notes=visibility.readable_notes())
         .prefetch_related(
             "tags",
             Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "id")),
@@ -209,7 +210,7 @@ def event_row(event: Event, *, build_url, places: PlaceIndex) -> dict:
         "verification": event.verification,
         "sources": [link.article.title for link in event.public_sources],
         "source_urls": [build_url(link.article.get_absolute_url()) for link in event.public_sources],
-        "notes": event.notes,
+        "notes": event.readable_notes,
         "tags": sorted(tag.name for tag in event.tags.all()),
     }
 

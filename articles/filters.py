@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from register.models import ActorAlias, Event, EventParticipant, EventType, PlaceAlias, Tag, TaggedEvent
 
 from . import cache, public, search
-from .models import Article, ArticleActor, ArticleEvent, Publication, TaggedArticle
+from .models import Article, ArticleActor, ArticleEvent, TaggedArticle
 
 MAX_TAGS = 10
 MAX_VALUE_LENGTH = 200
@@ -194,7 +194,7 @@ class ArchiveFilterSet(django_filters.FilterSet):
     )
     event = RegisterFilter(label="Event", method="filter_event", queryset=public.public_events, noun="event")
     publication = RegisterFilter(
-        label="Publication", method="filter_publication", queryset=Publication.objects.all, noun="publication"
+        label="Publication", method="filter_publication", queryset=public.public_publications, noun="publication"
     )
     type = ChoiceFilter(label="Event type", choices=EventType.choices, method="filter_type")
     after = IsoDateFilter(label="On or after", method="filter_after")
@@ -247,7 +247,7 @@ def _key_of(value):
 def _places():
     from register.models import Place
 
-    return Place.objects.all()
+    return Place.objects.filter(pk__in=public.shown_place_ids())
 
 
 class ArticleFilter(ArchiveFilterSet):

@@ -6,6 +6,7 @@ is shown only while it is published and a valid republication permission
 covers it. Every public path starts from that method.
 """
 
+import datetime
 import hashlib
 from typing import NamedTuple
 
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Left, Length, Replace, StrIndex, TruncDate
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
@@ -198,6 +199,13 @@ class RepublicationPermission(models.Model):
         return "valid"
 
 
+class Lapse(NamedTuple):
+    """Why a published article stopped being shown ("expired", "revoked") and on which day."""
+
+    reason: str
+    since: datetime.date
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "draft"
     REVIEW = "review", "in review"
@@ -248,6 +256,37 @@ class ArticleQuerySet(models.QuerySet):
     def withdrawn(self):
         return self.filter(status=Status.WITHDRAWN)
 
+    def shown_in_full(self, at=None):
+        """Articles whose permission readers are shown (Article.current_permission) covers the full text."""
+        return self.filter(full_text_permitted(at))
+
+    def with_excerpt_only(self, at=None):
+        """Each article with `excerpt_only`: whether readers may see its excerpt (Article.excerpt) only."""
+        return self.annotate(excerpt_only=models.ExpressionWrapper(~full_text_permitted(at), models.BooleanField()))
+
+    def lapsed(self, at=None):
+        """
+        Published articles that were public and are no longer: a permission covered
+        them at some moment since they were published, and none does now.
+        """
+        at = at or timezone.now()
+        since_published = RepublicationPermission.objects.filter(
+            Q(granted_on__lte=timezone.localdate(at)),
+            Q(expires_on__isnull=True) | Q(expires_on__gte=OuterRef("published_on")),
+            Q(revoked_at__isnull=True) | Q(revoked_at__gt=OuterRef("published_at")),
+        )
+        own = since_published.filter(article__isnull=False, article=OuterRef("pk"))
+        standing = since_published.filter(publication__isnull=False, publication=OuterRef("publication"))
+        published = self.filter(status=Status.PUBLISHED, published_at__isnull=False)
+        published = published.alias(published_on=TruncDate("published_at"))
+        return published.filter(Exists(own) | Exists(standing)).exclude(
+            pk__in=self.model.objects.public(at).values("pk")
+        )
+
+    def once_public(self, at=None):
+        """Articles readers saw and no longer may: withdrawn or lapsed. Their pages answer 410 Gone."""
+        return self.filter(Q(status=Status.WITHDRAWN) | Q(pk__in=self.model.objects.lapsed(at).values("pk")))
+
     def for_listing(self):
         """
         The columns a list of articles shows, and each article's tag ids: one query.
@@ -271,6 +310,41 @@ class ArticleQuerySet(models.QuerySet):
         clone = self.annotate(**{LISTED_TAG_IDS: _tag_ids(connections[self.db].vendor)})
         clone._iterable_class = ListedTagsIterable
         return clone
+
+
+def full_text_permitted(at=None, *, article: str = "pk", publication: str = "publication") -> Q:
+    """
+    Whether the permission readers are shown covers the full text: the article's own
+    permissions decide when it has one in force, else the standing ones for its
+    publication (the order of Article.current_permission). `article` and
+    `publication` name the article's id and publication in the outer query.
+    """
+    valid = RepublicationPermission.objects.valid(at=at)
+    own = valid.filter(article__isnull=False, article=OuterRef(article))
+    standing = valid.filter(publication__isnull=False, publication=OuterRef(publication))
+    full = PermissionScope.FULL_TEXT
+    return Q(Exists(own.filter(scope=full))) | (~Q(Exists(own)) & Q(Exists(standing.filter(scope=full))))
+
+
+def _within(passage: str, text: str) -> bool:
+    """Whether the passage is part of the text, word for word, whitespace aside."""
+    words = " ".join(passage.split())
+    return bool(words) and words in " ".join(text.split())
+
+
+def excerpt_expression(body: str = "body") -> models.Expression:
+    """
+    Article.excerpt() computed by the database, for matching words against it: the
+    text before the first blank line. Its whitespace is not collapsed, which no
+    single word spans.
+    """
+    text = Replace(F(body), models.Value("\r\n"), models.Value("\n"))
+    end = StrIndex(text, models.Value("\n\n"))
+    return models.Case(
+        models.When(Q(models.lookups.GreaterThan(end, 0)), then=Left(text, end - 1)),
+        default=text,
+        output_field=models.TextField(),
+    )
 
 
 # The annotation holding an article's tag ids in a listing (ArticleQuerySet.for_listing).
@@ -505,6 +579,51 @@ class Article(models.Model):
         ]
         return [block for block in blocks if block]
 
+    def excerpt(self) -> str:
+        """What an excerpt-only permission lets readers see of the body: its first paragraph."""
+        return (self.paragraphs() or [""])[0]
+
+    def is_excerpt_only(self) -> bool:
+        """
+        Whether readers see the excerpt only: from ArticleQuerySet.with_excerpt_only()
+        when the article was read with it, else from the permission readers are shown.
+        """
+        if "excerpt_only" in self.__dict__:
+            return bool(self.__dict__["excerpt_only"])
+        links = self.__dict__.get("links")
+        permission = links.permission if links is not None else self.current_permission()
+        return permission is not None and permission.scope == PermissionScope.EXCERPT
+
+    def readable_paragraphs(self) -> list[str]:
+        """The paragraphs readers may see."""
+        paragraphs = self.paragraphs()
+        return paragraphs[:1] if self.is_excerpt_only() else paragraphs
+
+    def readable_body(self) -> str:
+        """The text readers may see: the whole body, or the excerpt only."""
+        return self.excerpt() if self.is_excerpt_only() else self.body
+
+    def shows_passage(self, passage: str) -> bool:
+        """Whether a passage of the body (an event's excerpt) lies within what readers may see."""
+        return not self.is_excerpt_only() or _within(passage, self.excerpt())
+
+    def lapse(self, at=None) -> "Lapse | None":
+        """
+        Why and since when a published article is no longer shown, when a permission
+        covered it once since it was published (ArticleQuerySet.lapsed): the latest end
+        of those permissions.
+        """
+        at = at or timezone.now()
+        if self.pk is None or not Article.objects.lapsed(at).filter(pk=self.pk).exists():
+            return None
+        ended = []
+        for permission in RepublicationPermission.objects.covering(self).filter(granted_on__lte=timezone.localdate(at)):
+            if permission.revoked_at is not None and permission.revoked_at <= at:
+                ended.append(Lapse("revoked", timezone.localdate(permission.revoked_at)))
+            elif permission.expires_on is not None and permission.expires_on < timezone.localdate(at):
+                ended.append(Lapse("expired", permission.expires_on + datetime.timedelta(days=1)))
+        return max(ended, key=lambda lapse: lapse.since, default=Lapse("expired", timezone.localdate(at)))
+
     def missing_fields(self) -> list[str]:
         """What an editor still has to fill in before the article can be published."""
         missing = []
@@ -676,6 +795,24 @@ class ArticlePlace(ArticleAnnotation):
         return f"{self.article} mentions {self.place}"
 
 
+class ArticleEventQuerySet(models.QuerySet):
+    def with_readable_excerpts(self):
+        """
+        Each link with what readable_excerpt() needs: whether its article is shown as an
+        excerpt only and, for those alone, the article's body.
+        """
+        excerpt_only = ~full_text_permitted(article="article_id", publication="article__publication")
+        return self.annotate(
+            article_excerpt_only=models.ExpressionWrapper(excerpt_only, models.BooleanField())
+        ).annotate(
+            article_text=models.Case(
+                models.When(article_excerpt_only=True, then=F("article__body")),
+                default=models.Value(""),
+                output_field=models.TextField(),
+            )
+        )
+
+
 class ArticleEvent(ArticleAnnotation):
     """An article reports an event; the excerpt is the passage that says so."""
 
@@ -688,6 +825,7 @@ class ArticleEvent(ArticleAnnotation):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = ArticleEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "event report"
@@ -700,6 +838,17 @@ class ArticleEvent(ArticleAnnotation):
 
     def __str__(self):
         return f"{self.article} reports {self.event}"
+
+    def readable_excerpt(self) -> str:
+        """
+        The passage as readers may see it: empty where it lies past the excerpt of an
+        article shown as an excerpt only (Article.shows_passage).
+        """
+        if "article_excerpt_only" not in self.__dict__:
+            return self.excerpt if self.article.shows_passage(self.excerpt) else ""
+        if not self.article_excerpt_only or _within(self.excerpt, Article(body=self.article_text).excerpt()):
+            return self.excerpt
+        return ""
 
     def clean(self):
         super().clean()

@@ -18,7 +18,7 @@ from django.urls import get_script_prefix
 from register.models import Actor, Event, EventParticipant, Place, Tag, TaggedEvent, tag_url
 
 from . import cache
-from .models import Article, ArticleActor, ArticleEvent, ArticlePlace, TaggedArticle
+from .models import Article, ArticleActor, ArticleEvent, ArticlePlace, Publication, TaggedArticle
 
 
 def public_article_ids() -> QuerySet:
@@ -81,6 +81,11 @@ def actor_article_links(article_ids: QuerySet | None = None) -> QuerySet:
 def actor_participations(event_ids: QuerySet | None = None) -> QuerySet:
     event_ids = public_event_ids() if event_ids is None else event_ids
     return EventParticipant.objects.filter(event__in=event_ids)
+
+
+def public_publications() -> QuerySet:
+    """Outlets of a public article. Outlets are few and articles many: asked per outlet."""
+    return Publication.objects.filter(Exists(Article.objects.public().filter(publication=OuterRef("pk"))))
 
 
 def public_actors() -> QuerySet:
@@ -187,6 +192,23 @@ def place_has_public_content(place_ids: list[int]) -> bool:
         ArticlePlace.objects.filter(place__in=place_ids, article__in=public_article_ids()).exists()
         or Event.objects.public().filter(place__in=place_ids).exists()
     )
+
+
+def shown_place_ids() -> frozenset[int]:
+    """
+    Places with something public in them or below them, read once per editorial version:
+    the places whose pages answer and the place filter accepts.
+    """
+
+    def compute():
+        tree, found = place_tree(), set()
+        for pk in public_places().values_list("pk", flat=True):
+            while pk is not None and pk not in found:
+                found.add(pk)
+                pk = tree.get(pk)
+        return sorted(found)
+
+    return frozenset(cache.cached("shown-place-ids", (), compute))
 
 
 def articles_in_places(place_ids: list[int]) -> Q:
@@ -337,4 +359,36 @@ def public_tags() -> QuerySet:
         )
         .annotate(item_count=F("article_count") + F("event_count"))
         .filter(item_count__gt=0)
+    )
+
+
+# --------------------------------------------------------------------------
+# What readers saw and no longer may: their pages answer 410 Gone
+# --------------------------------------------------------------------------
+
+
+def once_public_article_ids() -> QuerySet:
+    return Article.objects.once_public().values("pk")
+
+
+def event_was_public(event_id: int) -> bool:
+    """Whether an event that is not public now was: an article readers saw (once_public) reports it."""
+    return ArticleEvent.objects.filter(event_id=event_id, article__in=once_public_article_ids()).exists()
+
+
+def actor_was_public(actor_id: int) -> bool:
+    """Whether an actor with nothing public now had: named by an article readers saw, or in an event it reported."""
+    once = once_public_article_ids()
+    return (
+        ArticleActor.objects.filter(actor_id=actor_id, article__in=once).exists()
+        or EventParticipant.objects.filter(actor_id=actor_id, event__in=public_event_ids(once)).exists()
+    )
+
+
+def places_were_public(place_ids: list[int]) -> bool:
+    """Whether places with nothing public in them now had: named by an article readers saw, or an event it reported."""
+    once = once_public_article_ids()
+    return (
+        ArticlePlace.objects.filter(place__in=place_ids, article__in=once).exists()
+        or Event.objects.filter(place__in=place_ids, pk__in=public_event_ids(once)).exists()
     )

@@ -190,6 +190,7 @@ def load(articles: list[Article]) -> list[Article]:
             row.update(excerpt=data["excerpt"], paragraph=data["paragraph"])
             link = _instance(ArticleEvent, db, row, row)
             link.event = event
+            link.article = by_id[owner]
             links.events.append(link)
         elif kind == "provenance":
             record = _instance(ProvenanceRecord, db, data, PROVENANCE_FIELDS)

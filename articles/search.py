@@ -31,6 +31,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import IContains
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -220,26 +221,55 @@ def _search_query(query: str) -> SearchQuery:
     return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
+def _readable_match(query: str) -> Q:
+    """
+    Whether the words match what readers may read: the stored index covers the whole
+    body, so an article shown as an excerpt only (Article.excerpt) must match on its
+    title, standfirst and excerpt alone, checked on the row.
+    """
+    from .models import excerpt_expression, full_text_permitted
+
+    if uses_full_text():
+        shown = SearchVector("title", "standfirst", excerpt_expression(), config=SEARCH_CONFIG)
+        in_excerpt = Q(SearchVectorExact(shown, _search_query(query)))
+    else:
+        negated = {word.casefold() for part in _NEGATED.findall(query) for word in _WORD.findall(part)}
+        in_excerpt = Q(pk__isnull=False)
+        for word in terms(_NEGATED.sub(" ", query)):
+            in_excerpt &= _in_readable_text(word)
+        for word in negated:
+            in_excerpt &= ~_in_readable_text(word)
+    return full_text_permitted() | in_excerpt
+
+
+def _in_readable_text(word: str) -> Q:
+    from .models import excerpt_expression
+
+    return Q(title__icontains=word) | Q(standfirst__icontains=word) | Q(IContains(excerpt_expression(), word))
+
+
 def _text_ids(query: str) -> tuple[str, list] | None:
-    """SQL selecting the ids of articles (any status) whose text matches, from the stored index."""
+    """SQL selecting the ids of articles (any status) whose readable text matches, from the stored index."""
     from .models import Article
 
     if uses_full_text():
         matching = Article.objects.alias(document=StoredDocument()).filter(document=_search_query(query))
-        return matching.order_by().values("pk").query.sql_with_params()
-    match = fts_match(query)
-    if match is None:
-        return None
-    table = search_index.FTS_TABLE
-    return f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]  # noqa: S608 (a constant name)
+    else:
+        match = fts_match(query)
+        if match is None:
+            return None
+        table = search_index.FTS_TABLE
+        found = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match])  # noqa: S608, S611
+        matching = Article.objects.filter(pk__in=found)
+    return matching.filter(_readable_match(query)).order_by().values("pk").query.sql_with_params()
 
 
 def _text_condition_for_walk(query: str) -> Q:
     """The text match as a condition on each row, for plans that walk articles in date order."""
     if uses_full_text():
-        return Q(SearchVectorExact(StoredDocument(), _search_query(query)))
+        return Q(SearchVectorExact(StoredDocument(), _search_query(query))) & _readable_match(query)
     match = fts_match(query)
-    return Q(FullTextProbe(match)) if match else Q(pk__in=[])
+    return Q(FullTextProbe(match)) & _readable_match(query) if match else Q(pk__in=[])
 
 
 # Whether a query's words matched many articles, as last measured in this process by the

@@ -34,7 +34,7 @@ from register.models import (
 
 from . import cache, public, relations, search, timeline, visibility
 from .filters import ArticleFilter, EventFilter
-from .models import Article, ArticleActor, ArticleEvent, PermissionScope, ProvenanceRecord, Publication
+from .models import Article, ArticleActor, ArticleEvent, ProvenanceRecord, Status
 from .paging import CachedPaginationMixin, list_key
 from .rendering import render_body
 
@@ -175,11 +175,16 @@ class ArticleListView(CachedPaginationMixin, PublicFilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["query"]:
-            # The body stays out of the listing query; fetch it for this page only.
+            # The body stays out of the listing query; fetch what readers may read of it for this page only.
             page = list(context["object_list"])
-            bodies = dict(Article.objects.filter(pk__in=[a.pk for a in page]).values_list("pk", "body"))
+            texts = {
+                shown.pk: shown.readable_body()
+                for shown in Article.objects.filter(pk__in=[a.pk for a in page])
+                .with_excerpt_only()
+                .only("body", "body_format", "publication")
+            }
             for article in page:
-                article.snippet = search.snippet(bodies.get(article.pk, ""), context["query"])
+                article.snippet = search.snippet(texts.get(article.pk, ""), context["query"])
             context["object_list"] = page
         context["event_types"] = EventType.choices
         context["publications"] = cache.cached("publications", (), public_publications)
@@ -187,12 +192,7 @@ class ArticleListView(CachedPaginationMixin, PublicFilterView):
 
 
 def public_publications() -> list[tuple[str, str]]:
-    # Outlets are few and articles many: ask per outlet whether a public article exists.
-    return list(
-        Publication.objects.filter(Exists(public_articles().filter(publication=OuterRef("pk"))))
-        .order_by("name")
-        .values_list("slug", "name")
-    )
+    return list(public.public_publications().order_by("name").values_list("slug", "name"))
 
 
 class EventListView(CachedPaginationMixin, PublicFilterView):
@@ -255,8 +255,9 @@ class ArticleDetailView(DetailView):
         try:
             self.object = self.get_object()
         except Http404:
-            withdrawn = (
-                Article.objects.withdrawn()
+            # Withdrawn or lapsed, a page readers saw keeps a tombstone; one they never saw stays unknown.
+            gone = (
+                Article.objects.once_public()
                 .filter(slug=kwargs["slug"])
                 .select_related("publication")
                 .prefetch_related(
@@ -264,9 +265,10 @@ class ArticleDetailView(DetailView):
                 )
                 .first()
             )
-            if withdrawn is None:
+            if gone is None:
                 raise
-            return render(request, "410.html", {"article": withdrawn}, status=410)
+            lapse = None if gone.status == Status.WITHDRAWN else gone.lapse()
+            return render(request, "410.html", {"article": gone, "lapse": lapse}, status=410)
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
@@ -276,12 +278,10 @@ class ArticleDetailView(DetailView):
         relations.load([article])
         links = article.links.events
         permission = article.links.permission
-        excerpt_only = permission is not None and permission.scope == PermissionScope.EXCERPT
-        paragraphs = article.paragraphs()
         context.update(
             permission=permission,
-            excerpt_only=excerpt_only,
-            body=render_body(article, links, paragraphs=paragraphs[:1] if excerpt_only else None),
+            excerpt_only=article.is_excerpt_only(),
+            body=render_body(article, links, paragraphs=article.readable_paragraphs()),
             event_links=links,
             related=self.related(article, links),
             sha256=article.body_sha256,
@@ -337,17 +337,50 @@ class ArticleDetailView(DetailView):
 
 
 # --------------------------------------------------------------------------
+# Register pages that lost their last public source
+# --------------------------------------------------------------------------
+
+
+class GoneMixin:
+    """
+    A register page with nothing public behind it answers 410 Gone when readers saw
+    it once (an article they saw referred to it), else 404 as for a name never public.
+    """
+
+    gone_sentence = ""
+
+    def was_public(self, item) -> bool:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            item = self.model.objects.filter(slug=kwargs["slug"]).first()
+            if item is None or not self.was_public(item):
+                raise
+            context = {"item": item, "noun": self.model._meta.verbose_name, "sentence": self.gone_sentence}
+            return render(request, "articles/gone.html", context, status=410)
+
+
+# --------------------------------------------------------------------------
 # Events
 # --------------------------------------------------------------------------
 
 
-class EventDetailView(DetailView):
+class EventDetailView(GoneMixin, DetailView):
+    model = Event
     template_name = "articles/event_detail.html"
     context_object_name = "event"
+    gone_sentence = "The articles that reported this event are no longer shown in the archive."
+
+    def was_public(self, event):
+        return public.event_was_public(event.pk)
 
     def get_queryset(self):
         return (
             visibility.reported_events()
+            .annotate(readable_notes=visibility.readable_notes())
             .select_related("parent")
             .prefetch_related(
                 "tags",
@@ -372,6 +405,7 @@ class EventDetailView(DetailView):
         """
         return list(
             ArticleEvent.objects.filter(visibility.public_article("article_id"), event=event)
+            .with_readable_excerpts()
             .select_related("article__publication")
             .only(
                 "excerpt",
@@ -446,9 +480,14 @@ class ActorListView(CachedPaginationMixin, ListView):
 PARTICIPATION_CANDIDATES = 4
 
 
-class ActorDetailView(DetailView):
+class ActorDetailView(GoneMixin, DetailView):
+    model = Actor
     template_name = "articles/actor_detail.html"
     context_object_name = "actor"
+    gone_sentence = "The articles and events that named this actor are no longer shown in the archive."
+
+    def was_public(self, actor):
+        return public.actor_was_public(actor.pk)
 
     def get_queryset(self):
         return Actor.objects.prefetch_related("aliases")
@@ -466,15 +505,15 @@ class ActorDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.object
-        ties = list(
-            Affiliation.objects.filter(Q(actor=actor) | Q(organisation=actor))
-            .select_related("actor", "organisation")
-            .order_by("start_date", "id")
-        )
+        ties = Affiliation.objects.filter(Q(actor=actor) | Q(organisation=actor))
+        # A tie is shown only to an actor something public refers to: the other end may be known from a draft alone.
+        ties = [
+            tie
+            for tie in ties.select_related("actor", "organisation").order_by("start_date", "id")
+            if (tie.organisation_id if tie.actor_id == actor.pk else tie.actor_id) in self.counts
+        ]
         context["affiliations"] = [tie for tie in ties if tie.actor_id == actor.pk]
         context["members"] = [tie for tie in ties if tie.organisation_id == actor.pk]
-        others = {tie.organisation_id if tie.actor_id == actor.pk else tie.actor_id for tie in ties}
-        context["linkable"] = {pk for pk in others if pk in self.counts}
         context["participations"] = self.participations(self.counts[actor.pk][1])
         articles = public_articles().filter(Exists(ArticleActor.objects.filter(article=OuterRef("pk"), actor=actor)))
         context["articles"] = listing(articles)[: page_size()]
@@ -509,9 +548,16 @@ class ActorDetailView(DetailView):
         return first if len(first) >= min(size, public_count) else shown(mine)
 
 
-class PlaceDetailView(DetailView):
+class PlaceDetailView(GoneMixin, DetailView):
+    model = Place
     template_name = "articles/place_detail.html"
     context_object_name = "place"
+    gone_sentence = (
+        "The articles and events that named this place, or places within it, are no longer shown in the archive."
+    )
+
+    def was_public(self, place):
+        return public.places_were_public(public.descendant_ids(place.pk))
 
     def get_queryset(self):
         return Place.objects.select_related("parent__parent__parent__parent").prefetch_related("aliases")
@@ -658,10 +704,11 @@ def search_view(request):
         hits = search.hits(query, size)
         # The rows shown, by id: the ids were public in this editorial version (search.Hits).
         rank = {pk: position for position, pk in enumerate(hits.articles)}
-        shown = listing(Article.objects.filter(pk__in=hits.articles)).annotate(full_text=F("body"))
-        found_articles = sorted(shown, key=lambda article: rank[article.pk])
+        shown = listing(Article.objects.filter(pk__in=hits.articles)).annotate(body_text=F("body"))
+        found_articles = sorted(shown.with_excerpt_only(), key=lambda article: rank[article.pk])
         for article in found_articles:
-            article.snippet = search.snippet(article.full_text, query)
+            article.body = article.body_text  # read with the row, not as a deferred field
+            article.snippet = search.snippet(article.readable_body(), query)
         events = event_listing(Event.objects.filter(pk__in=hits.events)).order_by("-start_date", "-id")
         actors, places, tags = cache.cached(
             "search-named", (hits.actors, hits.places, hits.tags, size), lambda: named_items(hits, size)

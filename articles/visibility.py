@@ -13,7 +13,7 @@ for building four levels of EXISTS costs milliseconds each time.
 """
 
 from django.db import connections, router
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, TextField, Value, When
 
 from . import cache
 from .models import ArticleEvent, ArticlePlace
@@ -43,6 +43,15 @@ def reported_events() -> QuerySet:
 def public_event(field: str) -> Exists:
     """Whether the event `field` names is public: one of its reports is (reported_events() without the event row)."""
     return Exists(ArticleEvent.objects.filter(event=OuterRef(field)).filter(public_article("article_id")))
+
+
+def readable_notes() -> Case:
+    """
+    An event's notes while every article reporting it is public, else none: the notes
+    say how figures were read from the sources, and may quote one readers cannot see.
+    """
+    unpublished = ArticleEvent.objects.filter(event=OuterRef("pk")).filter(~public_article("article_id"))
+    return Case(When(Exists(unpublished), then=Value("")), default=F("notes"), output_field=TextField())
 
 
 def visible_places() -> QuerySet:

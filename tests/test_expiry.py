@@ -54,9 +54,10 @@ def test_an_expired_permission_hides_the_article_everywhere_from_the_day_after(c
     assert client.get("/actors/ghassan-salame/").status_code == 200
 
     monkeypatch.setattr(timezone, "now", lambda: at(datetime.date(2030, 7, 1)))
-    assert client.get(detail).status_code == 404
+    # Lapsed, not unknown: the article and what only it named answer 410 Gone.
+    assert client.get(detail).status_code == 410
     for path, marker in PATHS.items():
         assert marker not in read(client, path), path
-    assert client.get("/events/salame-reports/").status_code == 404
-    assert client.get("/actors/ghassan-salame/").status_code == 404
-    assert client.get(f"/api/articles/{expiring.slug}/").status_code == 404
+    assert client.get("/events/salame-reports/").status_code == 410
+    assert client.get("/actors/ghassan-salame/").status_code == 410
+    assert client.get(f"/api/articles/{expiring.slug}/").status_code == 410

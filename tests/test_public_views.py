@@ -424,7 +424,9 @@ def test_event_reported_only_by_hidden_articles_is_not_listed(client, archive):
         link_event(article, secret)
     response = client.get(reverse("articles:event-list"))
     assert "Secret event" not in [e.title for e in response.context["object_list"]]
-    assert client.get(secret.get_absolute_url()).status_code == 404
+    # Readers saw it while the withdrawn article was public: gone, not unknown.
+    assert client.get(secret.get_absolute_url()).status_code == 410
+    assert "Secret event" not in client.get(reverse("articles:event-list")).content.decode()
 
 
 def test_event_page_lists_only_public_source_articles_with_their_excerpts(client, archive):

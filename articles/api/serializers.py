@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles.models import Article, ArticleEvent, PermissionScope, ProvenanceRecord, RepublicationPermission
+from articles.models import Article, ArticleEvent, ProvenanceRecord, RepublicationPermission
 from register.models import (
     Actor,
     ActorAlias,
@@ -205,6 +205,9 @@ class ReportedEventSerializer(serializers.ModelSerializer):
     """An event the article reports, with the passage that reports it."""
 
     event = EventLinkSerializer()
+    excerpt = serializers.CharField(
+        source="readable_excerpt", help_text="The passage; empty where it lies past the excerpt permitted."
+    )
 
     class Meta:
         model = ArticleEvent
@@ -271,13 +274,10 @@ class ArticleDetailSerializer(ArticleSerializer):
         fields = [*ArticleSerializer.Meta.fields, "body_format", "excerpt_only", "body", "body_sha256"]
 
     def get_excerpt_only(self, article) -> bool:
-        permission = current_permission(article)
-        return permission is not None and permission.scope == PermissionScope.EXCERPT
+        return article.is_excerpt_only()
 
     def get_body(self, article) -> str:
-        if self.get_excerpt_only(article):
-            return (article.paragraphs() or [""])[0]
-        return article.body
+        return article.readable_body()
 
 
 # --------------------------------------------------------------------------
@@ -297,6 +297,9 @@ class SourceSerializer(serializers.ModelSerializer):
     """A public article reporting the event, with its passage."""
 
     article = ArticleLinkSerializer()
+    excerpt = serializers.CharField(
+        source="readable_excerpt", help_text="The passage; empty where it lies past the excerpt permitted."
+    )
 
     class Meta:
         model = ArticleEvent
@@ -313,6 +316,10 @@ class EventSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField(help_text="The wider event this one is part of, when it is public.")
     tags = TagLinkSerializer(many=True, source="tags.all")
     sources = SourceSerializer(many=True, source="public_sources")
+    notes = serializers.CharField(
+        source="readable_notes",
+        help_text="How the figures and dates were read from the sources; empty while one of them is not public.",
+    )
 
     class Meta:
         model = Event

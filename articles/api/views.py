@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from articles import public, relations, visibility
 from articles.filters import MAX_TAGS, MAX_VALUE_LENGTH, ArticleFilter, EventFilter, RegisterFilter, TagsFilter
 from articles.gazetteer import PlaceIndex, public_place_ids
-from articles.models import Article, ArticleEvent
-from register.models import ActorAlias, Affiliation, Event, EventParticipant, Place, PlaceAlias
+from articles.models import Article, ArticleEvent, Status
+from register.models import Actor, ActorAlias, Affiliation, Event, EventParticipant, Place, PlaceAlias
 
 from . import serializers
 
@@ -73,6 +73,7 @@ def events_for_api(events):
     # article is what SQLite would build first (560 ms at 100,000 articles).
     sources = (
         ArticleEvent.objects.filter(visibility.public_article("article_id"))
+        .with_readable_excerpts()
         .select_related("article__publication")
         .only(
             "event_id",
@@ -89,11 +90,15 @@ def events_for_api(events):
     # The parent only when it is public: read for the page's few parents, each asked on its own
     # (an EXISTS over every public event per row is what PostgreSQL would hash first).
     parents = visibility.reported_events().only("title", "slug", "event_type", "start_date")
-    return events.select_related("place").prefetch_related(
-        Prefetch("parent", parents),
-        "tags",
-        Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "role", "id")),
-        Prefetch("article_links", sources, to_attr="public_sources"),
+    return (
+        events.annotate(readable_notes=visibility.readable_notes())
+        .select_related("place")
+        .prefetch_related(
+            Prefetch("parent", parents),
+            "tags",
+            Prefetch("participants", EventParticipant.objects.select_related("actor").order_by("side", "role", "id")),
+            Prefetch("article_links", sources, to_attr="public_sources"),
+        )
     )
 
 
@@ -118,6 +123,24 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
         context.setdefault("places", getattr(self, "place_index", None) or PlaceIndex())
         return context
 
+    def gone(self, slug: str) -> dict | None:
+        """What a 410 says of an item readers saw once and no longer may; None for one never public (a 404)."""
+        return None
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            body = self.gone(kwargs["slug"])
+            if body is None:
+                raise
+            return Response(body, status=status.HTTP_410_GONE)
+
+
+def _register_gone(model, slug: str, was_public, detail: str) -> dict | None:
+    item = model.objects.filter(slug=slug).first()
+    return {"detail": detail, "slug": item.slug} if item is not None and was_public(item) else None
+
 
 @extend_schema_view(
     list=extend_schema(summary="Public articles, newest first, filtered as on /articles/"),
@@ -141,15 +164,24 @@ class ArticleViewSet(PublicViewSet):
     def get_object(self):
         return relations.load([super().get_object()])[0]
 
-    def retrieve(self, request, *args, **kwargs):
-        try:
-            return super().retrieve(request, *args, **kwargs)
-        except Http404:
-            # As on the site, a withdrawn article is gone, not unknown; nothing of its text remains.
-            withdrawn = Article.objects.withdrawn().filter(slug=kwargs["slug"]).values("slug", "withdrawn_at").first()
-            if withdrawn is None:
-                raise
-            return Response({"detail": "This article has been withdrawn.", **withdrawn}, status=status.HTTP_410_GONE)
+    def gone(self, slug):
+        # As on the site, a withdrawn or lapsed article is gone, not unknown; nothing of its text remains.
+        article = Article.objects.once_public().filter(slug=slug).only("slug", "status", "withdrawn_at").first()
+        if article is None:
+            return None
+        if article.status == Status.WITHDRAWN:
+            return {
+                "detail": "This article has been withdrawn.",
+                "slug": article.slug,
+                "withdrawn_at": article.withdrawn_at,
+            }
+        lapse = article.lapse()
+        reason = "was revoked" if lapse.reason == "revoked" else "expired"
+        return {
+            "detail": f"This article is no longer shown: the permission to republish it {reason}.",
+            "slug": article.slug,
+            "not_shown_since": lapse.since,
+        }
 
 
 @extend_schema_view(
@@ -162,6 +194,10 @@ class EventViewSet(PublicViewSet):
 
     def get_queryset(self):
         return events_for_api(Event.objects.public()).order_by("-start_date", "-id")
+
+    def gone(self, slug):
+        detail = "This event is no longer shown: the articles that reported it are no longer in the public archive."
+        return _register_gone(Event, slug, lambda event: public.event_was_public(event.pk), detail)
 
 
 @extend_schema_view(
@@ -192,6 +228,10 @@ class ActorViewSet(PublicViewSet):
             )
         return actors.order_by("name", "id")
 
+    def gone(self, slug):
+        detail = "This actor is no longer shown: what named it is no longer in the public archive."
+        return _register_gone(Actor, slug, lambda actor: public.actor_was_public(actor.pk), detail)
+
 
 @extend_schema_view(
     list=extend_schema(summary="Places with public articles or events in them or below them"),
@@ -209,6 +249,14 @@ class PlaceViewSet(PublicViewSet):
             Place.objects.filter(pk__in=public_place_ids(self.place_index))
             .prefetch_related(Prefetch("aliases", PlaceAlias.objects.order_by("name")))
             .order_by("name", "id")
+        )
+
+    def gone(self, slug):
+        detail = (
+            "This place is no longer shown: what named it, or places within it, is no longer in the public archive."
+        )
+        return _register_gone(
+            Place, slug, lambda place: public.places_were_public(public.descendant_ids(place.pk)), detail
         )
 
 
