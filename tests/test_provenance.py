@@ -319,7 +319,8 @@ def test_an_editor_cannot_delete_a_draft(client):
     assert Article.objects.filter(pk=draft.pk).exists()
 
 
-def test_flush_erases_the_database_and_puts_the_guard_back():
+def test_flush_erases_the_database_and_puts_the_guard_back(transactional_db, django_db_serialized_rollback):
+    # Committed rows, as a flush meets them; the serialized rollback brings the roles back after.
     make_article(permitted=True)
     call_command("flush", interactive=False, verbosity=0)
     assert not Article.objects.exists()
