@@ -10,13 +10,14 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     Case,
     Count,
@@ -49,11 +50,14 @@ from .models import (
     ArticleActor,
     ArticleEvent,
     ArticlePlace,
+    OriginalFile,
     ProvenanceRecord,
     Publication,
     RepublicationPermission,
     Status,
     TaggedArticle,
+    never_deleted_message,
+    normalize_text,
 )
 
 LOCKED_STATES = (Status.PUBLISHED, Status.WITHDRAWN)
@@ -111,11 +115,42 @@ def action_form_response(modeladmin, request, queryset, *, action, form, title, 
     return TemplateResponse(request, "admin/archive_action_form.html", context)
 
 
+class NormalizedTextField(forms.CharField):
+    """
+    A text area's value as the archive keeps it (models.normalize_text): browsers post
+    line ends as CRLF, so a text saved unchanged would otherwise differ from the one stored.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_text(value) if value else value
+
+
+NORMALIZED_TEXT = {models.TextField: {"form_class": NormalizedTextField}}
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """
     History pages for every record. Restoring a past version is a change: it
     needs the change permission now, which the history view does not ask for.
+    A form saved without a change writes nothing: no row, no history, no log entry.
     """
+
+    formfield_overrides = NORMALIZED_TEXT
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+
+    def log_change(self, request, obj, message):
+        if message:
+            return super().log_change(request, obj, message)
+        return None
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
@@ -134,6 +169,7 @@ class JoinedInline:
     """Rows shown with their related records in one query: each row prints them."""
 
     joined = ()
+    formfield_overrides = NORMALIZED_TEXT
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.joined)
@@ -152,26 +188,35 @@ class ArticleInline(JoinedInline):
         return may_edit(request.user, obj) and super().has_delete_permission(request, obj)
 
 
-class ProvenanceForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A new step goes at the end of the chain unless the editor places it.
-        self.fields["position"].required = False
+class ReadOnlyRecord:
+    """The provenance record is append-only (articles.chain): nobody adds, changes or deletes it here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
-class ProvenanceInline(ArticleInline, admin.TabularInline):
+class ProvenanceInline(ReadOnlyRecord, JoinedInline, admin.TabularInline):
     model = ProvenanceRecord
-    joined = ("publication",)
-    form = ProvenanceForm
+    joined = ("publication", "original")
     extra = 0
-    fields = ("position", "activity", "agent", "publication", "url", "date", "date_precision", "note", "sha256")
-    autocomplete_fields = ("publication",)
+    fields = ("position", "activity", "agent", "publication", "url", "date", "note", "sha256", "original", "digest")
+    readonly_fields = fields
     classes = ("collapse",)
-    verbose_name_plural = "provenance chain"
+    verbose_name_plural = "provenance chain (appended by the archive; read-only)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("original__content")
 
 
 class PermissionInline(admin.StackedInline):
     model = RepublicationPermission
+    formfield_overrides = NORMALIZED_TEXT
     fk_name = "article"
     extra = 0
     fields = (
@@ -711,16 +756,33 @@ class ArticleAdmin(HistoryAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def has_delete_permission(self, request, obj=None):
+        # A never-public draft, by a publisher; whatever was ever public stays (Article.delete).
+        if obj is not None and obj.was_public:
+            return False
+        return self.has_publish_permission(request) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            actions["delete_selected"] = (
+                ArticleAdmin.delete_drafts,
+                "delete_selected",
+                "Delete the selected drafts (never-public ones only)",
+            )
+        return actions
+
+    def delete_drafts(self, request, queryset):
+        public = list(queryset.ever_public().values_list("title", flat=True)[:5])
+        if public:
+            self.message_user(request, never_deleted_message(public), messages.ERROR)
+            return None
+        return delete_selected(self, request, queryset)
+
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
-            if isinstance(instance, ProvenanceRecord):
-                if instance.recorded_by_id is None:
-                    instance.recorded_by = request.user
-                if instance.position is None:
-                    last = max(form.instance.provenance.values_list("position", flat=True), default=0)
-                    instance.position = last + 1
-            elif isinstance(instance, RepublicationPermission) and instance.created_by_id is None:
+            if isinstance(instance, RepublicationPermission) and instance.created_by_id is None:
                 instance.created_by = request.user
             instance.save()
         for instance in formset.deleted_objects:
@@ -1010,18 +1072,32 @@ class RepublicationPermissionAdmin(HistoryAdmin):
 
 
 @admin.register(ProvenanceRecord)
-class ProvenanceRecordAdmin(HistoryAdmin):
+class ProvenanceRecordAdmin(ReadOnlyRecord, HistoryAdmin):
     list_display = ("article", "position", "activity", "agent", "date", "recorded_at", "recorded_by")
     list_filter = ("activity",)
     list_select_related = ("article", "recorded_by")
     search_fields = ("article__title", "agent", "url", "file_name", "sha256", "note")
-    autocomplete_fields = ("article", "publication")
-    readonly_fields = ("recorded_by",)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("original__content")
+
+
+@admin.register(OriginalFile)
+class OriginalFileAdmin(ReadOnlyRecord, admin.ModelAdmin):
+    list_display = ("file_name", "article", "size", "sha256", "received_at")
+    list_select_related = ("article",)
+    search_fields = ("file_name", "sha256", "article__title")
+    fields = ("article", "file_name", "size", "sha256", "received_at")
+
+    # Whoever may read the provenance may read the files it names.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_provenancerecord")
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
 
 
 class AnnotationAdmin(HistoryAdmin):

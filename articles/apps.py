@@ -11,8 +11,9 @@ class ArticlesConfig(AppConfig):
 
         from archive import editorial_version
 
-        from . import search_index, signals, tag_dates  # noqa: F401
+        from . import chain, search_index, signals, tag_dates  # noqa: F401
 
         post_migrate.connect(search_index.ensure_index, sender=self, dispatch_uid="articles.search_index")
         post_migrate.connect(tag_dates.ensure_triggers, sender=self, dispatch_uid="articles.tag_dates")
+        post_migrate.connect(chain.ensure_guard, sender=self, dispatch_uid="articles.chain")
         post_migrate.connect(editorial_version.ensure_installed, sender=self, dispatch_uid="archive.editorial_version")

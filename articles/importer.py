@@ -53,12 +53,14 @@ from .models import (
     ArticlePlace,
     BodyFormat,
     EvidenceKind,
+    OriginalFile,
     PermissionScope,
     ProvenanceActivity,
     ProvenanceRecord,
     Publication,
     RepublicationPermission,
     Status,
+    normalize_text,
     text_sha256,
 )
 
@@ -96,6 +98,7 @@ class ParsedFile:
     file_sha256: str
     has_front_matter: bool
     body_first_line: int = 1
+    data: bytes = b""
 
     @property
     def body_sha256(self) -> str:
@@ -391,9 +394,8 @@ EVENT_LINK_KEYS = EVENT_KEYS | {"event", "excerpt", "paragraph"}
 
 
 def normalize_body(text: str) -> str:
-    """Line endings made \\n, trailing spaces and blank lines at both ends removed."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return "\n".join(lines).strip("\n")
+    """The body as the archive keeps it (models.normalize_text), as the admin's form keeps an edited one."""
+    return normalize_text(text)
 
 
 def parse_article_file(path: str, data: bytes) -> ParsedFile:
@@ -442,6 +444,7 @@ def parse_article_file(path: str, data: bytes) -> ParsedFile:
         file_sha256=hashlib.sha256(data).hexdigest(),
         has_front_matter=has_front_matter,
         body_first_line=first_body_line,
+        data=data,
     )
 
 
@@ -555,22 +558,20 @@ class _ArticleBuilder:
             self.fail(f"the database refused the article: {exc}")
             return None
 
-        position = 0
-        for record in provenance:
-            position += 1
-            record.article, record.position = article, position
-            record.save()
-        ProvenanceRecord.objects.create(
+        for step in provenance:
+            ProvenanceRecord.objects.append(article=article, **step, recorded_at=self.now, recorded_by=self.user)
+        name = Path(parsed.path).name
+        original = OriginalFile.objects.keep(article=article, file_name=name, content=parsed.data, received_at=self.now)
+        ProvenanceRecord.objects.append(
             article=article,
-            position=position + 1,
             activity=ProvenanceActivity.IMPORTED,
             agent=str(self.user) if self.user else "import_articles",
-            file_name=Path(parsed.path).name[:255],
-            sha256=parsed.body_sha256,
+            file_name=name,
             date=timezone.localdate(self.now),
-            note=f"Imported from {Path(parsed.path).name}, file SHA-256 {parsed.file_sha256}.",
+            note=f"Imported from {name}, file SHA-256 {parsed.file_sha256}.",
             recorded_at=self.now,
             recorded_by=self.user,
+            original=original,
         )
         if permission is not None:
             permission.article = article
@@ -615,7 +616,7 @@ class _ArticleBuilder:
             self.fail(str(exc), "permission")
             return None
 
-    def _provenance(self, entries) -> list[ProvenanceRecord]:
+    def _provenance(self, entries) -> list[dict]:
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             self.fail("provenance must be written as [[provenance]] tables", "provenance")
             return []
@@ -629,20 +630,20 @@ class _ArticleBuilder:
                 sha = read_text(data, "sha256").lower()
                 if sha and not re.fullmatch(r"[0-9a-f]{64}", sha):
                     raise Invalid("sha256 must be 64 hexadecimal digits")
+                if sha and activity == ProvenanceActivity.CORRECTED:
+                    raise Invalid("the SHA-256 of a corrected text is computed by the archive: leave sha256 out")
                 records.append(
-                    ProvenanceRecord(
-                        activity=activity,
-                        agent=read_text(data, "agent", max_length=200),
-                        publication=find_publication(data["publication"]) if data.get("publication") else None,
-                        url=read_url(data, "url"),
-                        date=read_optional_date(data, "date"),
-                        date_precision=read_choice(data, "date_precision", DatePrecision, DatePrecision.DAY),
-                        file_name=read_text(data, "file_name", max_length=255),
-                        sha256=sha,
-                        note=read_text(data, "note"),
-                        recorded_at=self.now,
-                        recorded_by=self.user,
-                    )
+                    {
+                        "activity": activity,
+                        "agent": read_text(data, "agent", max_length=200),
+                        "publication": find_publication(data["publication"]) if data.get("publication") else None,
+                        "url": read_url(data, "url"),
+                        "date": read_optional_date(data, "date"),
+                        "date_precision": read_choice(data, "date_precision", DatePrecision, DatePrecision.DAY),
+                        "file_name": read_text(data, "file_name", max_length=255),
+                        "sha256": sha,
+                        "note": read_text(data, "note"),
+                    }
                 )
             except Invalid as exc:
                 self.fail(str(exc), "provenance", index)
@@ -698,7 +699,13 @@ def collect_files(paths: Iterable[str]) -> tuple[list[Path], list[Problem]]:
 
 
 def already_imported(parsed: ParsedFile) -> Article | None:
-    """The article this text was imported as before, by the SHA-256 of its text or of its file."""
+    """
+    The article this text was imported as before: by the SHA-256 of the file kept as
+    received, of a file its provenance names (a "received" step), or of its text.
+    """
+    original = OriginalFile.objects.filter(sha256=parsed.file_sha256).defer("content").select_related("article").first()
+    if original is not None:
+        return original.article
     record = (
         ProvenanceRecord.objects.filter(sha256__in={parsed.body_sha256, parsed.file_sha256})
         .select_related("article")

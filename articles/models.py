@@ -8,11 +8,13 @@ covers it. Every public path starts from that method.
 
 import datetime
 import hashlib
+import re
+import unicodedata
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Left, Length, Replace, StrIndex, TruncDate
 from django.db.models.lookups import Exact
@@ -25,9 +27,21 @@ from taggit.models import TaggedItemBase
 from register.models import Actor, DatePrecision, Event, Place, Tag, slug_url
 from register.text import unique_slug
 
+from . import chain
+
 
 def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalize_text(text: str) -> str:
+    """
+    A text as the archive keeps it: Unicode NFC, line ends \\n, no spaces at line ends,
+    no blank lines at either end. The admin's text fields and the importer both apply
+    it, so a text posted back unchanged is the text stored, byte for byte.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
 def acting_user():
@@ -287,6 +301,19 @@ class ArticleQuerySet(models.QuerySet):
         """Articles readers saw and no longer may: withdrawn or lapsed. Their pages answer 410 Gone."""
         return self.filter(Q(status=Status.WITHDRAWN) | Q(pk__in=self.model.objects.lapsed(at).values("pk")))
 
+    def ever_public(self):
+        """Articles readers could once see: never deleted (a database trigger holds the same rule)."""
+        return self.filter(Q(published_at__isnull=False) | Q(status__in=[Status.PUBLISHED, Status.WITHDRAWN]))
+
+    def delete(self):
+        public = list(self.ever_public().values_list("title", flat=True)[:3])
+        if public:
+            raise PermissionDenied(never_deleted_message(public))
+        check_may_delete_drafts()
+        return super().delete()
+
+    delete.queryset_only = True
+
     def for_listing(self):
         """
         The columns a list of articles shows, and each article's tag ids: one query.
@@ -457,6 +484,20 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return cache.built_once("public-listing", vendor, lambda: self.public().for_listing())
 
 
+def never_deleted_message(titles) -> str:
+    named = ", ".join(f"“{title}”" for title in titles)
+    return (
+        f"{named}: an article that was ever public is never deleted. Withdraw it instead; "
+        "readers then find its tombstone."
+    )
+
+
+def check_may_delete_drafts() -> None:
+    user = acting_user()
+    if user is not None and not user.has_perm("articles.delete_article"):
+        raise PermissionDenied("Only publishers delete drafts.")
+
+
 class TaggedArticle(TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tag_links")
@@ -566,6 +607,16 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return slug_url("articles:detail", self.slug)
+
+    def delete(self, *args, **kwargs):
+        if self.pk is not None and Article.objects.filter(pk=self.pk).ever_public().exists():
+            raise PermissionDenied(never_deleted_message([self.title]))
+        check_may_delete_drafts()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def was_public(self) -> bool:
+        return self.published_at is not None or self.status in (Status.PUBLISHED, Status.WITHDRAWN)
 
     @property
     def body_sha256(self) -> str:
@@ -686,10 +737,158 @@ class ProvenanceActivity(models.TextChoices):
     OTHER = "other", "other"
 
 
-class ProvenanceRecord(models.Model):
-    """One step in an article's history, from first publication to the archive."""
+class AppendOnly(PermissionDenied):
+    """Raised by every ORM path that would change or delete the record."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="provenance")
+
+# The steps whose SHA-256 is of the article's text as the archive stores it, computed at the time.
+TEXT_ACTIVITIES = (ProvenanceActivity.IMPORTED, ProvenanceActivity.CORRECTED, ProvenanceActivity.WITHDRAWN)
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    refusal = chain.REFUSED_CHANGE
+
+    def update(self, **kwargs):
+        raise AppendOnly(f"{self.refusal[0].upper()}{self.refusal[1:]}.")
+
+    update.queryset_only = True
+
+    def delete(self):
+        raise AppendOnly(f"{self.refusal[0].upper()}{self.refusal[1:]}.")
+
+    delete.queryset_only = True
+
+
+class AppendOnlyModel(models.Model):
+    """Rows written once and then only read: save() of a stored row and delete() refuse."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly(f"{self._meta.verbose_name.capitalize()} {self.pk} is append-only: it cannot be changed.")
+        if not getattr(self, "_appending", False):
+            raise AppendOnly(
+                f"A {self._meta.verbose_name} is written only by the archive: "
+                f"use {type(self).__name__}.objects.{self.writer}()."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly(f"{self._meta.verbose_name.capitalize()} {self.pk} is append-only: it cannot be deleted.")
+
+
+class OriginalFileQuerySet(AppendOnlyQuerySet):
+    refusal = chain.REFUSED_FILE
+
+    def keep(self, *, article: Article, file_name: str, content: bytes, received_at=None) -> "OriginalFile":
+        """Keep a file's bytes exactly as received, with their SHA-256."""
+        original = OriginalFile(
+            article=article,
+            file_name=file_name[:255],
+            content=bytes(content),
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            received_at=received_at or timezone.now(),
+        )
+        original._appending = True
+        original.save(using=self.db)
+        return original
+
+
+class OriginalFile(AppendOnlyModel):
+    """The bytes of an imported file as they came in, so fixity can be checked against the original."""
+
+    # Removed by the database only with a never-public draft (articles.chain).
+    article = models.ForeignKey(Article, on_delete=models.DO_NOTHING, related_name="original_files")
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    received_at = models.DateTimeField()
+
+    objects = OriginalFileQuerySet.as_manager()
+    writer = "keep"
+
+    class Meta:
+        verbose_name = "original file"
+        ordering = ["article", "received_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(Exact(Length("sha256"), 64)), name="original_sha256_is_digest"),
+        ]
+        indexes = [models.Index(fields=["sha256"], name="original_sha256")]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.size} bytes, SHA-256 {self.sha256[:12]}…)"
+
+
+class ProvenanceQuerySet(AppendOnlyQuerySet):
+    def append(
+        self,
+        *,
+        article: Article,
+        activity: str,
+        agent: str = "",
+        publication: Publication | None = None,
+        url: str = "",
+        date=None,
+        date_precision: str = DatePrecision.DAY,
+        file_name: str = "",
+        sha256: str = "",
+        note: str = "",
+        recorded_at=None,
+        recorded_by=None,
+        original: OriginalFile | None = None,
+    ) -> "ProvenanceRecord":
+        """
+        Add a step at the end of the article's chain: the archive sets its position, the
+        SHA-256 of the text as stored now (for an import, a correction or a withdrawal),
+        the previous record's digest and its own. `sha256` is only for a step that names
+        a file the archive never received, as the file's sender stated it.
+        """
+        if activity in TEXT_ACTIVITIES and sha256:
+            raise ValueError(f"the SHA-256 of a {activity} step is computed by the archive, not given")
+        if sha256 and not SHA256.fullmatch(sha256):
+            raise ValueError("a SHA-256 is 64 lowercase hexadecimal digits")
+        with transaction.atomic(using=self.db):
+            # The article's row is locked so two appends never take one position.
+            body = Article.objects.using(self.db).select_for_update().values_list("body", flat=True).get(pk=article.pk)
+            last = self.filter(article=article).order_by("-position").values("position", "digest").first()
+            record = ProvenanceRecord(
+                article=article,
+                position=(last["position"] if last else 0) + 1,
+                previous_digest=last["digest"] if last else "",
+                activity=activity,
+                agent=agent[:200],
+                publication=publication,
+                url=url,
+                date=date,
+                date_precision=date_precision,
+                file_name=file_name[:255],
+                sha256=text_sha256(body) if activity in TEXT_ACTIVITIES else sha256,
+                note=note,
+                recorded_at=recorded_at or timezone.now(),
+                recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+                original=original,
+            )
+            record.seal()
+            record._appending = True
+            if record.recorded_by is not None:
+                record._history_user = record.recorded_by
+            record.save(using=self.db)
+        return record
+
+
+class ProvenanceRecord(AppendOnlyModel):
+    """
+    One step in an article's history, from first publication to the archive: appended
+    by ProvenanceRecord.objects.append(), never changed or deleted (articles.chain).
+    """
+
+    # Removed by the database only with a never-public draft (articles.chain).
+    article = models.ForeignKey(Article, on_delete=models.DO_NOTHING, related_name="provenance")
     position = models.PositiveSmallIntegerField()
     activity = models.CharField(max_length=20, choices=ProvenanceActivity.choices)
     agent = models.CharField(max_length=200, blank=True, help_text="Who acted: an outlet, a person, an editor.")
@@ -703,11 +902,21 @@ class ProvenanceRecord(models.Model):
     )
     note = models.TextField(blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
+    # The record names who recorded it for good: such an account is deactivated, not deleted.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    original = models.ForeignKey(
+        OriginalFile, on_delete=models.PROTECT, null=True, blank=True, related_name="records", editable=False
+    )
+    previous_digest = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(
+        max_length=64, editable=False, help_text="SHA-256 of this record's fields and the previous record's digest."
     )
 
     history = HistoricalRecords()
+    objects = ProvenanceQuerySet.as_manager()
+    writer = "append"
 
     class Meta:
         verbose_name = "provenance record"
@@ -717,11 +926,72 @@ class ProvenanceRecord(models.Model):
             models.CheckConstraint(
                 condition=Q(sha256="") | Q(Exact(Length("sha256"), 64)), name="provenance_sha256_is_digest"
             ),
+            models.CheckConstraint(condition=Q(Exact(Length("digest"), 64)), name="provenance_digest_is_digest"),
+            models.CheckConstraint(
+                condition=Q(position=1, previous_digest="")
+                | (Q(position__gt=1) & Q(Exact(Length("previous_digest"), 64))),
+                name="provenance_links_previous",
+            ),
         ]
         indexes = [models.Index(fields=["sha256"], name="provenance_sha256")]
 
     def __str__(self):
         return f"{self.get_activity_display()} ({self.date or self.recorded_at:%Y-%m-%d})"
+
+    def digest_values(self, original_sha256: str | None = None) -> dict:
+        """The fields chain.record_digest covers, read from this record."""
+        if original_sha256 is None:
+            original_sha256 = self.original.sha256 if self.original_id else ""
+        return {
+            **{name: getattr(self, name) for name in DIGEST_ATTRIBUTES},
+            "article": self.article_id,
+            "publication": self.publication_id,
+            "recorded_by": self.recorded_by_id,
+            "original_sha256": original_sha256,
+        }
+
+    def seal(self, original_sha256: str | None = None) -> None:
+        """Set the digest over the record as it stands, its previous_digest included."""
+        self.digest = chain.record_digest(self.digest_values(original_sha256))
+
+    @classmethod
+    def chained(cls, records: list["ProvenanceRecord"]) -> list["ProvenanceRecord"]:
+        """
+        A new article's whole chain, for a bulk insert (the synthetic archive): positions
+        from 1, each record sealed after the one before. Records with an original file
+        are written through append() instead.
+        """
+        previous = ""
+        for position, record in enumerate(records, start=1):
+            record.position, record.previous_digest = position, previous
+            record.seal(original_sha256="")
+            previous = record.digest
+        return records
+
+
+# The record's own attributes among chain.DIGEST_FIELDS; the other four are its references.
+DIGEST_ATTRIBUTES = tuple(
+    name for name in chain.DIGEST_FIELDS if name not in ("article", "publication", "recorded_by", "original_sha256")
+)
+
+
+class ProvenanceHead(models.Model):
+    """
+    The length and last digest of each article's chain, kept by a trigger on every
+    insert, so a record removed from the end of a chain is found missing.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.DO_NOTHING, primary_key=True, related_name="provenance_head"
+    )
+    length = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "provenance chain head"
+
+    def __str__(self):
+        return f"{self.article_id}: {self.length} record(s), last {self.digest[:12]}…"
 
 
 class ArticleAnnotation(models.Model):

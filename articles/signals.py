@@ -9,7 +9,6 @@ A request that writes reads the editorial version again afterwards, so the
 rest of it sees what it wrote (the database moves the version itself).
 """
 
-from django.db.models import Max
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -32,16 +31,13 @@ def record_correction(sender, instance: Article, created: bool, raw: bool = Fals
     request = getattr(HistoricalRecords.context, "request", None)
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
-    position = (records.aggregate(last=Max("position"))["last"] or 0) + 1
-    ProvenanceRecord.objects.create(
+    ProvenanceRecord.objects.append(
         article=instance,
-        position=position,
         activity=ProvenanceActivity.CORRECTED,
         agent=str(user) if user else "",
         date=timezone.localdate(),
-        sha256=instance.body_sha256,
         note="Text changed in the archive.",
-        recorded_by=user if getattr(user, "pk", None) else None,
+        recorded_by=user,
     )
 
 

@@ -45,14 +45,16 @@ from register.models import (
 )
 from register.text import make_slug, normalize_name
 
-from . import tag_dates
+from . import chain, tag_dates
 from .models import (
     Article,
     ArticleActor,
     ArticleEvent,
     ArticlePlace,
+    OriginalFile,
     PermissionScope,
     ProvenanceActivity,
+    ProvenanceHead,
     ProvenanceRecord,
     Publication,
     RepublicationPermission,
@@ -84,6 +86,8 @@ ARCHIVE_MODELS: tuple[type[models.Model], ...] = (
     ArticlePlace,
     TaggedArticle,
     ProvenanceRecord,
+    ProvenanceHead,
+    OriginalFile,
     RepublicationPermission,
     Article,
     TaggedEvent,
@@ -780,31 +784,30 @@ def build_chunk(seed: int, chunk: int, size: int, register: Register, ids: Artic
                 permission(pk=ids.permission.take(), state=own, article_id=pk, holder=pub_name, granted=dated)
             )
         recorded = at_noon(public_date)
-        provenance.append(
-            ProvenanceRecord(
-                pk=ids.provenance.take(),
-                article_id=pk,
-                position=1,
-                activity=ProvenanceActivity.FIRST_PUBLISHED,
-                agent=pub_name,
-                publication_id=pub_pk,
-                url=f"{SYNTHETIC_HOST}/{pub_slug}/{slug}",
-                date=dated,
-                recorded_at=recorded,
-            )
-        )
-        provenance.append(
-            ProvenanceRecord(
-                pk=ids.provenance.take(),
-                article_id=pk,
-                position=2,
-                activity=ProvenanceActivity.IMPORTED,
-                agent=AGENT,
-                file_name=f"synthetic/{slug}.txt",
-                date=public_date,
-                sha256=text_sha256(body),
-                recorded_at=recorded,
-            )
+        # Each chain sealed as append() would seal it: verify_fixity checks these too.
+        provenance += ProvenanceRecord.chained(
+            [
+                ProvenanceRecord(
+                    pk=ids.provenance.take(),
+                    article_id=pk,
+                    activity=ProvenanceActivity.FIRST_PUBLISHED,
+                    agent=pub_name,
+                    publication_id=pub_pk,
+                    url=f"{SYNTHETIC_HOST}/{pub_slug}/{slug}",
+                    date=dated,
+                    recorded_at=recorded,
+                ),
+                ProvenanceRecord(
+                    pk=ids.provenance.take(),
+                    article_id=pk,
+                    activity=ProvenanceActivity.IMPORTED,
+                    agent=AGENT,
+                    file_name=f"synthetic/{slug}.txt",
+                    date=public_date,
+                    sha256=text_sha256(body),
+                    recorded_at=recorded,
+                ),
+            ]
         )
         for tag in pick_distinct(rng, register.tags, register.tag_cum, rng.randint(*TAGS_PER_ARTICLE)):
             tag_links.append(TaggedArticle(pk=ids.tag.take(), tag_id=tag, content_object_id=pk, dated=dated))
@@ -866,11 +869,15 @@ def foreign_rows() -> dict[str, int]:
 
 def clear_archive() -> None:
     """
-    Delete every row of the archive's content tables in a few statements. The ORM's
-    delete() would load each row to send signals; the caller has checked that
-    nothing here is anyone's work (foreign_rows()).
+    Delete every row of the archive's content tables in a few statements, inside the
+    caller's transaction. The ORM's delete() would load each row to send signals. Only
+    a database holding nothing but a generated archive is cleared: then the guard over
+    the record (articles.chain) is lifted as for erasing the whole database.
     """
-    with connection.cursor() as cursor:
+    foreign = foreign_rows()
+    if foreign:
+        raise ValueError(f"the database holds rows generate_archive did not make: {foreign}")
+    with chain.lifted(connection), connection.cursor() as cursor:
         for model in ARCHIVE_MODELS:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
 

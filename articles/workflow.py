@@ -11,7 +11,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from .models import (
@@ -93,19 +92,14 @@ def withdraw(*, article: Article, user, reason: str) -> Article:
 
 
 def _append_provenance(*, article: Article, user, activity: str, note: str) -> ProvenanceRecord:
-    last = ProvenanceRecord.objects.filter(article=article).aggregate(last=Max("position"))["last"] or 0
-    record = ProvenanceRecord(
+    return ProvenanceRecord.objects.append(
         article=article,
-        position=last + 1,
         activity=activity,
         agent=user.get_username(),
         date=timezone.localdate(),
-        sha256=article.body_sha256,
         note=note,
         recorded_by=user,
     )
-    _save(record, user)
-    return record
 
 
 def record_permission(

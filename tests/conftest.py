@@ -52,13 +52,7 @@ def make_article(*, permitted: bool = False, tags=(), **kwargs) -> Article:
         kwargs.setdefault("withdrawn_at", timezone.now())
         kwargs.setdefault("withdrawal_reason", "Permission revoked by the rights holder.")
     article = Article.objects.create(**kwargs)
-    ProvenanceRecord.objects.create(
-        article=article,
-        position=1,
-        activity=ProvenanceActivity.IMPORTED,
-        agent="test",
-        sha256=article.body_sha256,
-    )
+    ProvenanceRecord.objects.append(article=article, activity=ProvenanceActivity.IMPORTED, agent="test")
     if permitted:
         make_permission(article=article)
     if tags:

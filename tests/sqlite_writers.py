@@ -26,9 +26,7 @@ def work(worker: int, rounds: int) -> str:
         try:
             with transaction.atomic():
                 article = Article.objects.create(title=f"Worker {worker} article {n}", body=f"Body {worker} {n}.")
-                ProvenanceRecord.objects.create(
-                    article=article, position=1, activity=ProvenanceActivity.IMPORTED, sha256=article.body_sha256
-                )
+                ProvenanceRecord.objects.append(article=article, activity=ProvenanceActivity.IMPORTED)
                 article.tags.add(f"tag-{n % 5}")
                 Actor.objects.get_or_create(slug=f"actor-{n % 7}", defaults={"name": f"Actor {n % 7}"})
             list(Article.objects.order_by("-id")[:20])

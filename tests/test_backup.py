@@ -7,6 +7,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from articles.fixity import check_fixity
 from articles.models import Article
 
 
@@ -45,6 +46,9 @@ def test_a_backup_restored_into_an_empty_database_gives_equal_tables_and_pages(t
     call_command("restore_archive", str(backup), verbosity=0)
     assert table_fingerprints() == before_tables
     assert public_pages(client) == before_pages
+    # The chains come back verbatim, the original files with them, and still verify.
+    result = check_fixity()
+    assert (result.records, result.originals, result.findings) == (15, 5, [])
 
 
 def test_restore_refuses_a_database_that_holds_articles(transactional_db, tmp_path):

@@ -260,7 +260,7 @@ def test_fixity_finds_exactly_the_article_whose_text_changed_behind_the_archive(
     for n in range(3):
         write(tmp_path, f"{n}.txt", f"Title {n}\n\nBody number {n}.\n")
     import_articles(paths=[str(tmp_path)])
-    assert check_fixity().mismatches == []
+    assert check_fixity().findings == []
     victim = Article.objects.order_by("pk")[1]
     flipped = victim.body.replace("Body", "Bodx", 1)
     Article.objects.filter(pk=victim.pk).update(body=flipped)

@@ -131,11 +131,9 @@ def test_affiliation_cannot_end_before_it_starts_or_point_at_itself():
 
 def test_provenance_digest_is_empty_or_a_full_sha256():
     article = make_article()
-    assert refused(
-        lambda: ProvenanceRecord.objects.create(
-            article=article, position=9, activity=ProvenanceActivity.CORRECTED, sha256="abc"
-        )
-    )
+    sealed = {"previous_digest": "a" * 64, "digest": "b" * 64}
+    record = ProvenanceRecord(article=article, position=2, activity=ProvenanceActivity.OTHER, sha256="abc", **sealed)
+    assert refused(lambda: ProvenanceRecord.objects.bulk_create([record]))
 
 
 def test_coordinates_come_in_pairs_and_in_range():

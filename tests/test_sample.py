@@ -102,7 +102,7 @@ def test_the_provenance_records_the_received_file_and_the_import(sample_archive)
         activities = [record.activity for record in article.provenance.all()]
         assert activities[-1] == ProvenanceActivity.IMPORTED
         assert ProvenanceActivity.RECEIVED in activities
-    assert check_fixity().mismatches == []
+    assert check_fixity().findings == []
 
 
 def test_importing_the_raw_seeds_after_the_sample_changes_nothing(sample_archive):

@@ -106,6 +106,8 @@ def test_every_generated_article_passes_the_fixity_check(archive):
     result = check_fixity()
     assert result.checked == N
     assert result.mismatches == []
+    assert result.findings == []
+    assert result.records == 2 * N
     assert result.unrecorded == 0
     imported = ProvenanceRecord.objects.filter(activity=ProvenanceActivity.IMPORTED)
     assert imported.count() == N

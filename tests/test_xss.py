@@ -118,8 +118,8 @@ def hostile_archive(db):
         permission = article.permissions.get()
         permission.attribution, permission.evidence, permission.rights_holder = payload, payload, payload
         permission.save()
-        ProvenanceRecord.objects.create(
-            article=article, position=2, activity=ProvenanceActivity.FIRST_PUBLISHED, agent=payload, note=payload
+        ProvenanceRecord.objects.append(
+            article=article, activity=ProvenanceActivity.FIRST_PUBLISHED, agent=payload, note=payload
         )
         link_actor(article, actor)
         link_place(article, place)

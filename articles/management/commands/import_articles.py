@@ -40,7 +40,7 @@ class Command(BaseCommand):
             for article in report.created:
                 self.stdout.write(f"{prefix}: {article.slug} ({article.get_status_display()})")
             for path, article in report.skipped:
-                self.stdout.write(f"already in the archive: {path} (as {article.slug})")
+                self.stdout.write(f"already in the archive: {path} (its SHA-256 is that of {article.slug})")
             for article, missing in report.drafts_missing:
                 self.stdout.write(f"draft {article.slug} still needs: {', '.join(missing)}")
         summary = (

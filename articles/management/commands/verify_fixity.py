@@ -4,17 +4,20 @@ from articles.fixity import check_fixity
 
 
 class Command(BaseCommand):
-    help = "Recompute every article's SHA-256 and compare it with the one its provenance records."
+    help = (
+        "Check the record: every article's text against the SHA-256 its provenance recorded, every "
+        "provenance chain against its digests (a changed, removed or reordered record), and every "
+        "original file against the SHA-256 of its bytes. See docs/provenance.md."
+    )
 
     def handle(self, *args, verbosity, **options):
         result = check_fixity()
-        for article, expected, actual in result.mismatches:
-            self.stderr.write(
-                self.style.ERROR(f"MISMATCH {article.slug}: recorded {expected or '(none)'}, text is {actual}")
-            )
+        for finding in result.findings:
+            self.stderr.write(self.style.ERROR(str(finding)))
         self.stdout.write(
-            f"{result.checked} article(s) checked, {len(result.mismatches)} mismatch(es), "
-            f"{result.unrecorded} without a recorded SHA-256."
+            f"{result.checked} article(s), {result.records} provenance record(s) and {result.originals} "
+            f"original file(s) checked: {len(result.findings)} problem(s), "
+            f"{result.unrecorded} article(s) without a recorded SHA-256."
         )
-        if result.mismatches:
+        if result.failed:
             raise CommandError("Fixity check failed.")
