@@ -36,10 +36,29 @@ _DEV_SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 (refuse
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 
+# Django's deployment check asks for 5 distinct characters; a random key of 50 has about 30,
+# and even a hex one has 16.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+
+
+def weak_secret_key(key: str) -> bool:
+    """Too short, too few distinct characters, a repeated pattern, or a development key."""
+    return (
+        key.startswith("django-insecure")
+        or len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_DISTINCT
+        # A string that reappears inside itself shifted is a repetition of a shorter one.
+        or key in (key + key)[1:-1]
+    )
+
+
 if not DEBUG:
-    if SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
+    if weak_secret_key(SECRET_KEY):
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters when DJANGO_DEBUG is off."
+            f"DJANGO_SECRET_KEY must be set to a random value of at least {SECRET_KEY_MIN_LENGTH} characters, "
+            f"with at least {SECRET_KEY_MIN_DISTINCT} different ones and no repeated pattern, "
+            "when DJANGO_DEBUG is off (python -c 'import secrets; print(secrets.token_urlsafe(64))' makes one)."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
