@@ -6,6 +6,7 @@ SQLite file beside the project. With DJANGO_DEBUG off the process refuses to
 start unless a real secret key and the allowed hosts are given.
 """
 
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "axes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
@@ -90,9 +92,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "archive.middleware.AllowedMethodsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "archive.middleware.DatabaseUnavailableMiddleware",
     "archive.routers.ReplicaReadsMiddleware",
+    # Turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
     # Last, so everything above treats a kept page as a fresh one.
     "articles.middleware.PublicPageCacheMiddleware",
 ]
@@ -168,6 +173,25 @@ ARCHIVE_REPLICA_LAG_SECONDS = int(os.environ.get("DJANGO_REPLICA_LAG_SECONDS", "
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# Sign-in throttling (django-axes): the first backend refuses a locked account or address
+# before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failures lock the username, from wherever they came, and the address, whatever names it
+# tried; each lock lasts half an hour after the last failure, or until a publisher lifts it
+# (docs/security.md).
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("DJANGO_SIGNIN_LOCK_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "archive.signin.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Behind the proxy of docs/deploy.md the address is the last one it adds to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "archive.signin.client_address"
+ARCHIVE_TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -275,6 +299,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # Every lockout is logged ("AXES: Locking out ..."), whatever the root logger's level.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Data for researchers: the JSON API, its schema, feeds and the sitemap.
