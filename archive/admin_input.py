@@ -65,6 +65,10 @@ class NulSafeAdminMixin(CheckedAutocompleteMixin):
     def get_changelist(self, request, **kwargs):
         return NulSafeChangeList
 
+    def get_object(self, request, object_id, from_field=None):
+        # The change and delete views pass an empty _to_field on as a field name.
+        return super().get_object(request, object_id, from_field or None)
+
     def get_search_results(self, request, queryset, search_term):
         if "\x00" in search_term:
             return queryset.none(), False

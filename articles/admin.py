@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -1098,8 +1099,8 @@ class TaggedArticleAdmin(HistoryAdmin):
         return may_edit(request.user, article) and super().has_delete_permission(request, obj)
 
 
-# django-axes' own admins (sign-in attempts and logs), with the same care for typed filter values.
-for _model in (AccessAttempt, AccessLog, AccessFailureLog):
-    _axes_admin = type(admin.site._registry[_model])
+# The admins of Django's accounts and of django-axes (sign-in attempts and logs), with the same care.
+for _model in (User, Group, AccessAttempt, AccessLog, AccessFailureLog):
+    _their_admin = type(admin.site._registry[_model])
     admin.site.unregister(_model)
-    admin.site.register(_model, type(_axes_admin.__name__, (NulSafeAdminMixin, _axes_admin), {}))
+    admin.site.register(_model, type(_their_admin.__name__, (NulSafeAdminMixin, _their_admin), {}))

@@ -64,10 +64,27 @@ def autocomplete_queries():
     return sorted(set(queries))
 
 
+def site_urls():
+    """The admin site's own views: index, sign-in and out, password change, app lists, view on site, ..."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from articles.models import Article
+
+    article = Article.objects.order_by("pk").first()
+    fill = {
+        "app_list": [[label] for label in sorted({model._meta.app_label for model in admin.site._registry})],
+        "view_on_site": [[ContentType.objects.get_for_model(Article).pk, article.pk if article else 1]],
+    }
+    urls = []
+    for pattern in admin.site.get_urls():
+        if isinstance(pattern, URLPattern) and pattern.name:
+            for args in fill.get(pattern.name, [[]]):
+                urls.append((reverse(f"admin:{pattern.name}", args=args), None))
+    return urls
+
+
 def admin_urls():
-    urls = [(reverse("admin:index"), None), (reverse("admin:login"), None), (reverse("admin:logout"), None)]
-    labels = sorted({model._meta.app_label for model in admin.site._registry})
-    urls += [(reverse("admin:app_list", args=[label]), None) for label in labels]
+    urls = site_urls()
     for model, model_admin in admin.site._registry.items():
         urls += model_admin_urls(model, model_admin)
     autocomplete = reverse("admin:autocomplete")
@@ -209,3 +226,11 @@ def test_a_list_filter_value_with_a_nul_is_a_bad_lookup_not_a_server_error(clien
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = clients["superuser"].client.get(url, {lookup: "a\x00"})
         assert response.status_code in (200, 302, 400), (url, lookup, response.status_code)
+
+
+def test_an_empty_to_field_on_a_change_or_delete_form_is_not_a_server_error(clients):
+    superuser = clients["superuser"].client
+    for path, object_id in admin_urls():
+        if object_id is not None and (path.endswith("/delete/") or path.endswith("/change/")):
+            response = superuser.post(path, {"_to_field": ""})
+            assert response.status_code < 500, (path, response.status_code)
