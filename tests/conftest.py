@@ -145,8 +145,3 @@ def sample_archive(_sample_archive_for_module, db):
     """The shipped sample archive, loaded as `make run` loads it."""
     return Article.objects.all()
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Tests sign in with passwords that need no protection: hashing each one by PBKDF2 costs seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """These passwords need no protection: hashing each by PBKDF2 would cost most of the module's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def sign_in(client, username, password, address="127.0.0.1", **extra):
     return client.post(
         LOGIN, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=address, **extra
