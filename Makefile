@@ -34,7 +34,7 @@ screenshots: install
 
 # The fuzz tests of the suite, with many more examples (FUZZ_EXAMPLES).
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz_urls.py tests/test_import_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -n $${PYTEST_WORKERS:-auto} tests/test_fuzz_urls.py tests/test_fuzz_admin.py tests/test_import_fuzz.py
 
 lint: install
 	$(BIN)/ruff check .

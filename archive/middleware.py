@@ -1,9 +1,9 @@
-"""Answering 503 instead of 500 while the database cannot be reached."""
+"""Requests answered before they reach a view: unknown methods, and a database that is down."""
 
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
@@ -33,3 +33,21 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+# Reading, and the admin's forms: the archive changes nothing through PUT, PATCH or DELETE.
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+
+class AllowedMethodsMiddleware:
+    """Any other method (TRACE, PUT, an unknown one) gets 405 and the Allow header, on every URL."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            response = HttpResponseNotAllowed(ALLOWED_METHODS, content_type="text/plain; charset=utf-8")
+            response.content = f"{request.method} is not answered here: use {', '.join(ALLOWED_METHODS)}.\n"
+            return response
+        return self.get_response(request)

@@ -6,6 +6,7 @@ SQLite file beside the project. With DJANGO_DEBUG off the process refuses to
 start unless a real secret key and the allowed hosts are given.
 """
 
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -36,10 +37,29 @@ _DEV_SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 (refuse
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 
+# Django's deployment check asks for 5 distinct characters; a random key of 50 has about 30,
+# and even a hex one has 16.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+
+
+def weak_secret_key(key: str) -> bool:
+    """Too short, too few distinct characters, a repeated pattern, or a development key."""
+    return (
+        key.startswith("django-insecure")
+        or len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_DISTINCT
+        # A string that reappears inside itself shifted is a repetition of a shorter one.
+        or key in (key + key)[1:-1]
+    )
+
+
 if not DEBUG:
-    if SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
+    if weak_secret_key(SECRET_KEY):
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters when DJANGO_DEBUG is off."
+            f"DJANGO_SECRET_KEY must be set to a random value of at least {SECRET_KEY_MIN_LENGTH} characters, "
+            f"with at least {SECRET_KEY_MIN_DISTINCT} different ones and no repeated pattern, "
+            "when DJANGO_DEBUG is off (python -c 'import secrets; print(secrets.token_urlsafe(64))' makes one)."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
@@ -48,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "axes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
@@ -71,9 +92,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "archive.middleware.AllowedMethodsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "archive.middleware.DatabaseUnavailableMiddleware",
     "archive.routers.ReplicaReadsMiddleware",
+    # Turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
     # Last, so everything above treats a kept page as a fresh one.
     "articles.middleware.PublicPageCacheMiddleware",
 ]
@@ -146,6 +170,25 @@ DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"] if len(DATABASES) > 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# Sign-in throttling (django-axes): the first backend refuses a locked account or address
+# before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failures lock the username, from wherever they came, and the address, whatever names it
+# tried; each lock lasts half an hour after the last failure, or until a publisher lifts it
+# (docs/security.md).
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("DJANGO_SIGNIN_LOCK_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "archive.signin.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Behind the proxy of docs/deploy.md the address is the last one it adds to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "archive.signin.client_address"
+ARCHIVE_TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -251,6 +294,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # Every lockout is logged ("AXES: Locking out ..."), whatever the root logger's level.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Data for researchers: the JSON API, its schema, feeds and the sitemap.

@@ -8,13 +8,14 @@ cannot be skipped.
 
 import datetime
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, models, transaction
@@ -31,7 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Lower
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -41,6 +42,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive.admin_input import CheckedAutocompleteMixin, NulSafeAdminMixin, NulSafeChangeList
 from register.models import Actor, ActorAlias, Place, Tag, TagAlias
 from register.text import normalize_name
 
@@ -133,7 +135,7 @@ class NormalizedTextField(forms.CharField):
 NORMALIZED_TEXT = {models.TextField: {"form_class": NormalizedTextField}}
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(NulSafeAdminMixin, SimpleHistoryAdmin):
     """
     History pages for every record. Restoring a past version is a change: it
     needs the change permission now, which the history view does not ask for.
@@ -152,12 +154,26 @@ class HistoryAdmin(SimpleHistoryAdmin):
             return super().log_change(request, obj, message)
         return None
 
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_malformed_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._refuse_malformed_ids(object_id, version_id)
         if request.method == "POST":
             obj = self.get_object(request, unquote(object_id))
             if self.revert_disabled(request, obj) or not self.has_change_permission(request, obj):
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _refuse_malformed_ids(self, object_id, version_id=None):
+        """simple-history looks ids up as typed: one that is no id at all would be a database error."""
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                self.model.history.model._meta.pk.to_python(version_id)
+        except (ValidationError, ValueError):
+            raise Http404(f"No {self.model._meta.verbose_name} with that id.") from None
 
 
 # --------------------------------------------------------------------------
@@ -165,7 +181,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
 # --------------------------------------------------------------------------
 
 
-class JoinedInline:
+class JoinedInline(CheckedAutocompleteMixin):
     """Rows shown with their related records in one query: each row prints them."""
 
     joined = ()
@@ -595,7 +611,7 @@ class EstimatedCountPaginator(Paginator):
         return estimate if estimate > self.exact_below else super().count
 
 
-class ArticleChangeList(ChangeList):
+class ArticleChangeList(NulSafeChangeList):
     """The page's rows without their long texts, and their tags' names in one query of plain values."""
 
     def get_results(self, request):
@@ -921,7 +937,9 @@ class ArticleAdmin(HistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def withdraw_view(self, request, object_id):
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404("No article with that id.")
         if not self.has_publish_permission(request):
             raise PermissionDenied
         form = ReasonForm(request.POST if request.method == "POST" else None)
@@ -949,16 +967,18 @@ class ArticleAdmin(HistoryAdmin):
 def _link_suggestion(modeladmin, request, object_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    article = get_object_or_404(Article, pk=unquote(object_id))
+    article = modeladmin.get_object(request, unquote(object_id))
+    if article is None:
+        raise Http404("No article with that id.")
     if not modeladmin.has_change_permission(request, article):
         raise PermissionDenied
     change_url = reverse("admin:articles_article_change", args=[article.pk])
     actor_id, place_id = request.POST.get("actor", ""), request.POST.get("place", "")
     new_name = " ".join(request.POST.get("new_actor", "").split())
-    if actor_id.isdigit():
+    if is_number(actor_id):
         target = get_object_or_404(Actor, pk=actor_id)
         _link, created = ArticleActor.objects.get_or_create(article=article, actor=target)
-    elif place_id.isdigit():
+    elif is_number(place_id):
         target = get_object_or_404(Place, pk=place_id)
         _link, created = ArticlePlace.objects.get_or_create(article=article, place=target)
     elif new_name:
@@ -1153,3 +1173,10 @@ class TaggedArticleAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         article = obj.content_object if obj else None
         return may_edit(request.user, article) and super().has_delete_permission(request, obj)
+
+
+# The admins of Django's accounts and of django-axes (sign-in attempts and logs), with the same care.
+for _model in (User, Group, AccessAttempt, AccessLog, AccessFailureLog):
+    _their_admin = type(admin.site._registry[_model])
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_their_admin.__name__, (NulSafeAdminMixin, _their_admin), {}))

@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from register.models import EventType
 
-from . import public
+from . import converters, public  # noqa: F401 (converters registers "uslug")
 from .models import Article, ArticleActor, TaggedArticle
 from .templatetags.archive import precise_date
 
@@ -142,7 +142,7 @@ class EventTypeFeed(Feed):
 
 urlpatterns = [
     path("articles/", ArticleFeed(), name="articles"),
-    path("tags/<str:slug>/", TagFeed(), name="tag"),
-    path("actors/<str:slug>/", ActorFeed(), name="actor"),
-    path("events/<str:event_type>/", EventTypeFeed(), name="event-type"),
+    path("tags/<uslug:slug>/", TagFeed(), name="tag"),
+    path("actors/<uslug:slug>/", ActorFeed(), name="actor"),
+    path("events/<uslug:event_type>/", EventTypeFeed(), name="event-type"),
 ]

@@ -1,21 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import views
-
-
-class SlugConverter:
-    """Slugs as the archive makes them: letters of any script, digits, hyphens, underscores."""
-
-    regex = r"[-\w]+"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
-
-register_converter(SlugConverter, "uslug")
+from . import converters, views  # noqa: F401 (converters registers "uslug")
 
 app_name = "articles"
 

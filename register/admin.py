@@ -130,6 +130,9 @@ class NameKeySearchMixin(AutocompleteMixin):
     """
 
     def get_search_results(self, request, queryset, search_term):
+        if "\x00" in search_term:
+            # No name holds a NUL, and PostgreSQL refuses one in a query.
+            return queryset.none(), False
         words = []
         for word in smart_split(search_term):
             if word.startswith(('"', "'")) and word[0] == word[-1]:

@@ -1,5 +1,7 @@
 """Production settings refuse to start unsafe; the deployment checks pass when they are right."""
 
+import base64
+import hashlib
 import os
 import secrets
 import subprocess
@@ -10,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = secrets.token_urlsafe(64)
+# Fixed, so that every test worker collects the same parameters; as random as `openssl rand -hex 32`.
+HEX_KEY = hashlib.sha256(b"archive").hexdigest()
+URLSAFE_KEY = base64.urlsafe_b64encode(hashlib.sha512(b"archive").digest()).decode()
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -39,6 +44,28 @@ def test_production_refuses_the_development_or_a_short_key():
         result = manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="a.example.org")
         assert result.returncode != 0
         assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x" * 80,  # long, one character
+        "ab" * 40,  # two characters, Django's own check would pass five
+        "abcdefghi" * 8,  # nine distinct characters
+        "0123456789abcdef" * 4,  # enough distinct characters, but one pattern repeated
+        HEX_KEY[:49],  # random but one character short
+    ],
+)
+def test_production_refuses_a_weak_secret_key(key):
+    result = manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="a.example.org")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters" in result.stderr
+
+
+@pytest.mark.parametrize("key", [HEX_KEY, URLSAFE_KEY])
+def test_production_accepts_a_random_hex_or_urlsafe_key(key):
+    result = manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="a.example.org")
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_refuses_to_start_without_allowed_hosts():

@@ -275,3 +275,5 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     """Swagger UI from this server's own static files, its start-up script a separate request (CSP)."""
 
     template_name = "articles/api_docs.html"
+    # The page only: OPTIONS would describe it through a template-only renderer that has no template for that.
+    http_method_names = ["get", "head"]
