@@ -116,7 +116,7 @@ def _sample_archive_for_module(request, django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with nothing cached: a rolled-back test leaves no editorial change behind to bump."""
+    """Each test starts with nothing cached, whatever an earlier test kept under its own version."""
     from django.core.cache import cache
 
     cache.clear()
