@@ -9,7 +9,9 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import search_index, signals, tag_dates  # noqa: F401
+        from . import locking, search_index, signals, tag_dates  # noqa: F401
+
+        locking.install()
 
         post_migrate.connect(search_index.ensure_index, sender=self, dispatch_uid="articles.search_index")
         post_migrate.connect(tag_dates.ensure_triggers, sender=self, dispatch_uid="articles.tag_dates")

@@ -21,7 +21,8 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from register.models import Actor, DatePrecision, Event, Place, Tag, slug_url
+from register.guard import GuardedModel, GuardedQuerySet
+from register.models import Actor, DatePrecision, Event, Place, Tag, TaggitManager, slug_url
 from register.text import unique_slug
 
 
@@ -38,7 +39,7 @@ def acting_user():
     return getattr(request, "user", None)
 
 
-class Publication(models.Model):
+class Publication(GuardedModel):
     """The outlet where an article first appeared."""
 
     name = models.CharField(max_length=200)
@@ -48,6 +49,7 @@ class Publication(models.Model):
     language = models.CharField(max_length=12, blank=True, default="en")
 
     history = HistoricalRecords()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -80,7 +82,7 @@ class EvidenceKind(models.TextChoices):
     OTHER = "other", "other"
 
 
-class PermissionQuerySet(models.QuerySet):
+class PermissionQuerySet(GuardedQuerySet):
     def valid(self, at=None):
         """Permissions in force at `at` (now by default): granted, not expired, not revoked."""
         at = at or timezone.now()
@@ -99,7 +101,7 @@ class PermissionQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
-class RepublicationPermission(models.Model):
+class RepublicationPermission(GuardedModel):
     """
     A rights holder's permission to republish one article, or (a standing
     agreement) every article of one publication.
@@ -166,18 +168,6 @@ class RepublicationPermission(models.Model):
         target = self.article or self.publication
         return f"{self.get_scope_display()} permission from {self.rights_holder} for {target}"
 
-    def save(self, *args, **kwargs):
-        user = acting_user()
-        if user is not None and not user.has_perm("articles.revoke_republicationpermission"):
-            raise PermissionDenied("Only publishers record, change or revoke republication permissions.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        user = acting_user()
-        if user is not None and not user.has_perm("articles.revoke_republicationpermission"):
-            raise PermissionDenied("Only publishers delete republication permissions.")
-        return super().delete(*args, **kwargs)
-
     def is_valid(self, at=None) -> bool:
         at = at or timezone.now()
         today = timezone.localdate(at)
@@ -210,7 +200,7 @@ class BodyFormat(models.TextChoices):
     MARKDOWN = "markdown", "Markdown"
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(GuardedQuerySet):
     def public(self, at=None):
         """
         What readers may see: published, and covered by a permission in force,
@@ -383,7 +373,7 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return cache.built_once("public-listing", vendor, lambda: self.public().for_listing())
 
 
-class TaggedArticle(TaggedItemBase):
+class TaggedArticle(GuardedModel, TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tag_links")
     # The article's date, copied by the database itself (articles.tag_dates): with the index
@@ -392,6 +382,7 @@ class TaggedArticle(TaggedItemBase):
 
     # The date is the article's, whose own history keeps it.
     history = HistoricalRecords(excluded_fields=["dated"])
+    objects = TaggitManager()
 
     class Meta:
         verbose_name = "article tag"
@@ -404,7 +395,7 @@ class TaggedArticle(TaggedItemBase):
         ]
 
 
-class Article(models.Model):
+class Article(GuardedModel):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, allow_unicode=True, blank=True, db_index=False)
     standfirst = models.TextField(blank=True, help_text="One or two sentences that introduce the article.")
@@ -605,43 +596,17 @@ class ProvenanceRecord(models.Model):
         return f"{self.get_activity_display()} ({self.date or self.recorded_at:%Y-%m-%d})"
 
 
-class ArticleAnnotation(models.Model):
+class ArticleAnnotation(GuardedModel):
     """
     A link from an article to the register. Readers see it as soon as the
     article is public, so once an article is published or withdrawn only
-    publishers add, change or remove its links; re-pointing links while
-    merging duplicates in the register (register curation) stays open to editors.
+    publishers add, change or remove its links (articles.locking).
     """
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        self.check_may_change()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self.check_may_change()
-        return super().delete(*args, **kwargs)
-
-    def check_may_change(self) -> None:
-        if getattr(self, "_register_curation", False):
-            return
-        user = acting_user()
-        if user is None or user.has_perm("articles.publish_article"):
-            return
-        status = Article.objects.filter(pk=self.article_id).values_list("status", flat=True).first()
-        if status in (Status.PUBLISHED, Status.WITHDRAWN):
-            raise PermissionDenied(
-                f"The article is {Status(status).label}: only publishers change what it is linked to."
-            )
-
-    def clean(self):
-        super().clean()
-        try:
-            self.check_may_change()
-        except PermissionDenied as denied:
-            raise ValidationError(str(denied)) from None
 
 
 class ArticleActor(ArticleAnnotation):

@@ -169,16 +169,18 @@ def test_anonymous_is_sent_to_the_login_page(client):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_editor_sees_published_article_read_only_and_cannot_post_to_it(client):
+def test_editor_sees_published_article_read_only_but_keeps_editing_its_notes(client):
     published = make_article(permitted=True)
     client = client_for(client, "editor")
 
     page = client.get(change_url(published))
-    response = client.post(change_url(published), form_data(published, title="Changed"))
+    response = client.post(change_url(published), form_data(published, title="Changed", editor_notes="Check the date."))
 
-    assert b'name="title"' not in page.content
-    assert response.status_code == 403
-    assert Article.objects.get().title == published.title
+    assert b'name="title"' not in page.content and b'name="editor_notes"' in page.content
+    assert "only publishers change" in page.content.decode().lower()
+    assert response.status_code == 302
+    stored = Article.objects.get()
+    assert (stored.title, stored.editor_notes) == (published.title, "Check the date.")
 
 
 def test_changelist_shows_counts_and_permission_state_in_bounded_queries(client, django_assert_max_num_queries):
@@ -749,7 +751,7 @@ def test_editor_cannot_annotate_a_published_article_from_the_mentions_list(clien
     response = client.post(reverse("admin:articles_articleactor_add"), {"article": published.pk, "actor": actor.pk})
 
     assert response.status_code == 200
-    assert "only publishers change what it is linked to" in response.content.decode()
+    assert "its article is published or withdrawn" in response.content.decode()
     assert not ArticleActor.objects.exists()
 
 
@@ -821,7 +823,7 @@ def test_an_editor_cannot_link_a_published_article_to_an_event_from_the_event_pa
     )
 
     assert response.status_code == 200
-    assert "only publishers change what it is linked to" in response.content.decode()
+    assert "its article is published or withdrawn" in response.content.decode()
     assert not ArticleEvent.objects.exists()
 
 
