@@ -179,7 +179,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if refused:
             # Shown as protected: Django's page then explains and deletes nothing.
             protected = [*protected, *(locking.message(obj) for obj in refused)]
-            perms_needed = {name for name in perms_needed if name != self.model._meta.verbose_name}
+            if super().has_delete_permission(request):
+                perms_needed = {name for name in perms_needed if name != self.model._meta.verbose_name}
         return deleted, counts, perms_needed, protected
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

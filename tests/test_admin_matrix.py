@@ -92,6 +92,7 @@ MATRIX = {
         "POST delete": ("kept", "kept", KEPT_WHEN_LOCKED, KEPT_WHEN_LOCKED),
         "POST change the title": ("kept", KEPT_WHEN_LOCKED, "done", "done"),
         "POST change the editor notes": ("kept", "done", "done", "done"),
+        "POST link a suggested actor": ("kept", KEPT_WHEN_LOCKED, "done", "done"),
         "action submit_for_review": ("kept", KEPT_WHEN_LOCKED, KEPT_WHEN_LOCKED, KEPT_WHEN_LOCKED),
         "action publish": ("kept", "kept", ("done", "kept", "done", "kept"), ("done", "kept", "done", "kept")),
         "action withdraw": ("kept", "kept", ("kept", "done", "kept", "done"), ("kept", "done", "kept", "done")),
@@ -402,6 +403,11 @@ def posts(records, extra):
     return {
         ("articles.article", "POST change the title"): change("articles.article", title="Retitled"),
         ("articles.article", "POST change the editor notes"): change("articles.article", editor_notes="Seen."),
+        ("articles.article", "POST link a suggested actor"): lambda client: (
+            reverse("admin:articles_article_link_suggestion", args=[article.pk]),
+            {"actor": extra.actor.pk},
+            links["articles.articleactor"],
+        ),
         ("articles.publication", "POST rename"): change("articles.publication", name="Renamed outlet"),
         ("articles.articleactor", "POST point at another actor"): change("articles.articleactor", actor=extra.actor.pk),
         ("articles.articleactor", "POST add to the article"): lambda client: (
