@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -32,6 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -43,10 +44,11 @@ from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from archive.admin_input import CheckedAutocompleteMixin, NulSafeAdminMixin, NulSafeChangeList
+from register import guard
 from register.models import Actor, ActorAlias, Place, Tag, TagAlias
 from register.text import normalize_name
 
-from . import suggestions, workflow
+from . import locking, suggestions, workflow
 from .models import (
     Article,
     ArticleActor,
@@ -62,12 +64,19 @@ from .models import (
     normalize_text,
 )
 
-LOCKED_STATES = (Status.PUBLISHED, Status.WITHDRAWN)
 
-
-def may_edit(user, article) -> bool:
-    """Editors edit drafts and articles in review; what readers may see is the publishers' to change."""
-    return article is None or article.status not in LOCKED_STATES or user.has_perm(workflow.PUBLISH)
+def locked_for(request, obj) -> bool:
+    """
+    Whether the user may change nothing readers see of `obj` (articles.locking),
+    asked once per record and request: the admin asks for each permission and inline.
+    """
+    if obj is None or obj.pk is None:
+        return False
+    known = request.__dict__.setdefault("_archive_locks", {})
+    key = (obj._meta.label, obj.pk)
+    if key not in known:
+        known[key] = locking.locked_for(request.user, obj)
+    return known[key]
 
 
 def count_of(model, field: str = "article"):
@@ -137,9 +146,13 @@ NORMALIZED_TEXT = {models.TextField: {"form_class": NormalizedTextField}}
 
 class HistoryAdmin(NulSafeAdminMixin, SimpleHistoryAdmin):
     """
-    History pages for every record. Restoring a past version is a change: it
-    needs the change permission now, which the history view does not ask for.
-    A form saved without a change writes nothing: no row, no history, no log entry.
+    History pages for every record, and the permission matrix (articles.locking):
+    a record readers see through a published article is shown read-only to an
+    editor, with a message saying who can change it, and a post that would change
+    or delete it is answered with that message, not a 403 page. Restoring a past
+    version is a change: it needs the change permission now, which the history
+    view does not ask for. A form saved without a change writes nothing: no row, no
+    history, no log entry.
     """
 
     formfield_overrides = NORMALIZED_TEXT
@@ -157,6 +170,59 @@ class HistoryAdmin(NulSafeAdminMixin, SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._refuse_malformed_ids(object_id)
         return super().history_view(request, object_id, extra_context)
+
+    # Fields only editors read: where a model has some, a locked record stays editable in them alone.
+    editor_fields = ()
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (bool(self.editor_fields) or not locked_for(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not locked_for(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not self.editor_fields or not locked_for(request, obj):
+            return fields
+        shown = flatten_fieldsets(self.fieldsets) if self.fieldsets else list(self.fields or ())
+        return fields + tuple(f for f in shown if f not in self.editor_fields and f not in fields)
+
+    def refused(self, request, object_id):
+        """The record at `object_id` when the matrix keeps this user from changing it, else None."""
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        return obj if locked_for(request, obj) else None
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.refused(request, object_id)
+        if obj is not None:
+            if request.method == "POST" and not self.editor_fields and super().has_change_permission(request, obj):
+                self.message_user(request, f"{locking.message(obj)} Nothing was saved.", messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            if request.method == "GET" and self.has_view_permission(request, obj):
+                self.message_user(request, self.locked_notice(obj), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def locked_notice(self, obj) -> str:
+        return locking.message(obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.refused(request, object_id)
+        if obj is not None and super().has_delete_permission(request, obj):
+            self.message_user(request, f"{locking.message(obj)} Nothing was deleted.", messages.ERROR)
+            change = f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change"
+            return HttpResponseRedirect(reverse(change, args=[quote(obj.pk)], current_app=self.admin_site.name))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refused = [obj for obj in objs if locked_for(request, obj)]
+        if refused:
+            # Shown as protected: Django's page then explains and deletes nothing.
+            protected = [*protected, *(locking.message(obj) for obj in refused)]
+            if super().has_delete_permission(request):
+                perms_needed = {name for name in perms_needed if name != self.model._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._refuse_malformed_ids(object_id, version_id)
@@ -176,6 +242,33 @@ class HistoryAdmin(NulSafeAdminMixin, SimpleHistoryAdmin):
             raise Http404(f"No {self.model._meta.verbose_name} with that id.") from None
 
 
+class GuardedInlineFormSet(BaseInlineFormSet):
+    """Rows marked for deletion are put to the matrix too, as a form error rather than a refusal on save."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form) and form.instance.pk is not None:
+                refused = guard.refusal(form.instance, deleting=True)
+                if refused:
+                    raise ValidationError(refused)
+
+
+class LockedInline:
+    """Rows shown on a record's page: read-only where the record is (articles.locking)."""
+
+    formset = GuardedInlineFormSet
+
+    def has_add_permission(self, request, obj=None):
+        return not locked_for(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not locked_for(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not locked_for(request, obj) and super().has_delete_permission(request, obj)
+
+
 # --------------------------------------------------------------------------
 # Inlines
 # --------------------------------------------------------------------------
@@ -191,17 +284,8 @@ class JoinedInline(CheckedAutocompleteMixin):
         return super().get_queryset(request).select_related(*self.joined)
 
 
-class ArticleInline(JoinedInline):
+class ArticleInline(LockedInline, JoinedInline):
     """Annotation rows follow the article: read-only where the article is."""
-
-    def has_add_permission(self, request, obj=None):
-        return may_edit(request.user, obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return may_edit(request.user, obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return may_edit(request.user, obj) and super().has_delete_permission(request, obj)
 
 
 class ReadOnlyRecord:
@@ -230,7 +314,7 @@ class ProvenanceInline(ReadOnlyRecord, JoinedInline, admin.TabularInline):
         return super().get_queryset(request).defer("original__content")
 
 
-class PermissionInline(admin.StackedInline):
+class PermissionInline(LockedInline, admin.StackedInline):
     model = RepublicationPermission
     formfield_overrides = NORMALIZED_TEXT
     fk_name = "article"
@@ -728,6 +812,7 @@ class ArticleAdmin(HistoryAdmin):
         ArticleTagInline,
     )
     actions = ("submit_for_review", "publish", "withdraw")
+    editor_fields = ("editor_notes", "expected_version")
 
     def get_queryset(self, request):
         return (
@@ -754,8 +839,8 @@ class ArticleAdmin(HistoryAdmin):
             ]
         return fieldsets
 
-    def has_change_permission(self, request, obj=None):
-        return may_edit(request.user, obj) and super().has_change_permission(request, obj)
+    def locked_notice(self, obj) -> str:
+        return f"{locking.message(obj)} Editor notes stay editable."
 
     def revert_disabled(self, request, obj=None):
         # An old version may carry another status; status moves only through the workflow.
@@ -927,7 +1012,9 @@ class ArticleAdmin(HistoryAdmin):
         article = self.get_object(request, unquote(object_id))
         if article is not None and self.has_view_or_change_permission(request, article):
             extra_context["suggestions"] = suggestions.suggest(article)
-            extra_context["may_link"] = self.has_change_permission(request, article)
+            extra_context["may_link"] = not locked_for(request, article) and self.has_change_permission(
+                request, article
+            )
             extra_context["may_add_actor"] = request.user.has_perm("register.add_actor")
             extra_context["link_url"] = reverse("admin:articles_article_link_suggestion", args=[article.pk])
             extra_context["may_submit"] = article.status == Status.DRAFT and self.has_submit_permission(request)
@@ -973,6 +1060,9 @@ def _link_suggestion(modeladmin, request, object_id):
     if not modeladmin.has_change_permission(request, article):
         raise PermissionDenied
     change_url = reverse("admin:articles_article_change", args=[article.pk])
+    if locked_for(request, article):
+        modeladmin.message_user(request, f"{locking.message(article)} Nothing was linked.", messages.ERROR)
+        return HttpResponseRedirect(change_url)
     actor_id, place_id = request.POST.get("actor", ""), request.POST.get("place", "")
     new_name = " ".join(request.POST.get("new_actor", "").split())
     if is_number(actor_id):
@@ -1125,18 +1215,6 @@ class AnnotationAdmin(HistoryAdmin):
 
     list_select_related = True
 
-    def save_model(self, request, obj, form, change):
-        # Which article a new row belongs to is known only now.
-        if not may_edit(request.user, obj.article):
-            raise PermissionDenied("Only publishers change the annotations of a published or withdrawn article.")
-        super().save_model(request, obj, form, change)
-
-    def has_change_permission(self, request, obj=None):
-        return may_edit(request.user, obj.article if obj else None) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return may_edit(request.user, obj.article if obj else None) and super().has_delete_permission(request, obj)
-
 
 @admin.register(ArticleActor)
 class ArticleActorAdmin(AnnotationAdmin):
@@ -1165,14 +1243,6 @@ class TaggedArticleAdmin(HistoryAdmin):
     list_select_related = True
     search_fields = ("content_object__title", "tag__name")
     autocomplete_fields = ("content_object", "tag")
-
-    def has_change_permission(self, request, obj=None):
-        article = obj.content_object if obj else None
-        return may_edit(request.user, article) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        article = obj.content_object if obj else None
-        return may_edit(request.user, article) and super().has_delete_permission(request, obj)
 
 
 # The admins of Django's accounts and of django-axes (sign-in attempts and logs), with the same care.

@@ -11,7 +11,9 @@ class ArticlesConfig(AppConfig):
 
         from archive import editorial_version
 
-        from . import chain, search_index, signals, tag_dates  # noqa: F401
+        from . import chain, locking, search_index, signals, tag_dates  # noqa: F401
+
+        locking.install()
 
         post_migrate.connect(search_index.ensure_index, sender=self, dispatch_uid="articles.search_index")
         post_migrate.connect(tag_dates.ensure_triggers, sender=self, dispatch_uid="articles.tag_dates")

@@ -24,7 +24,8 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from register.models import Actor, DatePrecision, Event, Place, Tag, slug_url
+from register.guard import GuardedModel, GuardedQuerySet
+from register.models import Actor, DatePrecision, Event, Place, Tag, TaggitManager, slug_url
 from register.text import unique_slug
 
 from . import chain
@@ -53,7 +54,7 @@ def acting_user():
     return getattr(request, "user", None)
 
 
-class Publication(models.Model):
+class Publication(GuardedModel):
     """The outlet where an article first appeared."""
 
     name = models.CharField(max_length=200)
@@ -63,6 +64,7 @@ class Publication(models.Model):
     language = models.CharField(max_length=12, blank=True, default="en")
 
     history = HistoricalRecords()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -95,7 +97,7 @@ class EvidenceKind(models.TextChoices):
     OTHER = "other", "other"
 
 
-class PermissionQuerySet(models.QuerySet):
+class PermissionQuerySet(GuardedQuerySet):
     def valid(self, at=None):
         """Permissions in force at `at` (now by default): granted, not expired, not revoked."""
         at = at or timezone.now()
@@ -114,7 +116,7 @@ class PermissionQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
-class RepublicationPermission(models.Model):
+class RepublicationPermission(GuardedModel):
     """
     A rights holder's permission to republish one article, or (a standing
     agreement) every article of one publication.
@@ -181,18 +183,6 @@ class RepublicationPermission(models.Model):
         target = self.article or self.publication
         return f"{self.get_scope_display()} permission from {self.rights_holder} for {target}"
 
-    def save(self, *args, **kwargs):
-        user = acting_user()
-        if user is not None and not user.has_perm("articles.revoke_republicationpermission"):
-            raise PermissionDenied("Only publishers record, change or revoke republication permissions.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        user = acting_user()
-        if user is not None and not user.has_perm("articles.revoke_republicationpermission"):
-            raise PermissionDenied("Only publishers delete republication permissions.")
-        return super().delete(*args, **kwargs)
-
     def is_valid(self, at=None) -> bool:
         at = at or timezone.now()
         today = timezone.localdate(at)
@@ -232,7 +222,7 @@ class BodyFormat(models.TextChoices):
     MARKDOWN = "markdown", "Markdown"
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(GuardedQuerySet):
     def public(self, at=None):
         """
         What readers may see: published, and covered by a permission in force,
@@ -498,7 +488,7 @@ def check_may_delete_drafts() -> None:
         raise PermissionDenied("Only publishers delete drafts.")
 
 
-class TaggedArticle(TaggedItemBase):
+class TaggedArticle(GuardedModel, TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tag_links")
     # The article's date, copied by the database itself (articles.tag_dates): with the index
@@ -507,6 +497,7 @@ class TaggedArticle(TaggedItemBase):
 
     # The date is the article's, whose own history keeps it.
     history = HistoricalRecords(excluded_fields=["dated"])
+    objects = TaggitManager()
 
     class Meta:
         verbose_name = "article tag"
@@ -519,7 +510,7 @@ class TaggedArticle(TaggedItemBase):
         ]
 
 
-class Article(models.Model):
+class Article(GuardedModel):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, allow_unicode=True, blank=True, db_index=False)
     standfirst = models.TextField(blank=True, help_text="One or two sentences that introduce the article.")
@@ -994,43 +985,17 @@ class ProvenanceHead(models.Model):
         return f"{self.article_id}: {self.length} record(s), last {self.digest[:12]}…"
 
 
-class ArticleAnnotation(models.Model):
+class ArticleAnnotation(GuardedModel):
     """
     A link from an article to the register. Readers see it as soon as the
     article is public, so once an article is published or withdrawn only
-    publishers add, change or remove its links; re-pointing links while
-    merging duplicates in the register (register curation) stays open to editors.
+    publishers add, change or remove its links (articles.locking).
     """
+
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        self.check_may_change()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self.check_may_change()
-        return super().delete(*args, **kwargs)
-
-    def check_may_change(self) -> None:
-        if getattr(self, "_register_curation", False):
-            return
-        user = acting_user()
-        if user is None or user.has_perm("articles.publish_article"):
-            return
-        status = Article.objects.filter(pk=self.article_id).values_list("status", flat=True).first()
-        if status in (Status.PUBLISHED, Status.WITHDRAWN):
-            raise PermissionDenied(
-                f"The article is {Status(status).label}: only publishers change what it is linked to."
-            )
-
-    def clean(self):
-        super().clean()
-        try:
-            self.check_may_change()
-        except PermissionDenied as denied:
-            raise ValidationError(str(denied)) from None
 
 
 class ArticleActor(ArticleAnnotation):

@@ -5,13 +5,14 @@ aliases, affiliations and participants, and a merge action for duplicates.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.utils.text import smart_split, unescape_string_literal
 from taggit.models import Tag as GenericTag
 
-from articles.admin import HistoryAdmin, JoinedInline, action_form_response, count_of
+from articles import locking
+from articles.admin import HistoryAdmin, JoinedInline, LockedInline, action_form_response, count_of, locked_for
 from articles.models import ArticleActor, ArticleEvent, TaggedArticle
 
 from . import merging
@@ -201,6 +202,11 @@ class MergeMixin:
         if len(objects) < 2:
             self.message_user(request, "Select at least two records to merge.", messages.WARNING)
             return None
+        refused = [obj for obj in objects if locked_for(request, obj)]
+        if refused:
+            for obj in refused:
+                self.message_user(request, f"{locking.message(obj)} Only publishers merge it.", messages.ERROR)
+            return None
         if form.is_bound and form.is_valid():
             into = next(obj for obj in objects if obj.pk == form.cleaned_data["into"])
             duplicates = [obj for obj in objects if obj.pk != into.pk]
@@ -209,6 +215,8 @@ class MergeMixin:
                 type(self).merge_function(into=into, duplicates=duplicates, user=request.user)
             except ValidationError as error:
                 self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            except PermissionDenied as denied:
+                self.message_user(request, f"{denied} Nothing was merged.", messages.ERROR)
             else:
                 self.message_user(request, f"Merged {names} into {into}; their names are kept as aliases.")
             return None
@@ -230,13 +238,13 @@ class MergeMixin:
 # --------------------------------------------------------------------------
 
 
-class ActorAliasInline(admin.TabularInline):
+class ActorAliasInline(LockedInline, admin.TabularInline):
     model = ActorAlias
     extra = 1
     fields = ("name", "language", "note")
 
 
-class AffiliationInline(JoinedInline, admin.TabularInline):
+class AffiliationInline(LockedInline, JoinedInline, admin.TabularInline):
     model = Affiliation
     joined = ("actor", "organisation")
     fk_name = "actor"
@@ -246,7 +254,7 @@ class AffiliationInline(JoinedInline, admin.TabularInline):
     verbose_name_plural = "affiliations (this actor belongs to)"
 
 
-class MemberInline(JoinedInline, admin.TabularInline):
+class MemberInline(LockedInline, JoinedInline, admin.TabularInline):
     model = Affiliation
     joined = ("actor", "organisation")
     fk_name = "organisation"
@@ -324,7 +332,7 @@ class AffiliationAdmin(HistoryAdmin):
 # --------------------------------------------------------------------------
 
 
-class PlaceAliasInline(admin.TabularInline):
+class PlaceAliasInline(LockedInline, admin.TabularInline):
     model = PlaceAlias
     extra = 1
     fields = ("name", "language")
@@ -397,7 +405,7 @@ class EventAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ParticipantInline(JoinedInline, admin.TabularInline):
+class ParticipantInline(LockedInline, JoinedInline, admin.TabularInline):
     model = EventParticipant
     joined = ("event", "actor")
     extra = 1
@@ -405,7 +413,7 @@ class ParticipantInline(JoinedInline, admin.TabularInline):
     fields = ("actor", "side", "role")
 
 
-class SourceArticleInline(JoinedInline, admin.StackedInline):
+class SourceArticleInline(LockedInline, JoinedInline, admin.StackedInline):
     model = ArticleEvent
     joined = ("article", "event")
     fk_name = "event"
@@ -416,7 +424,7 @@ class SourceArticleInline(JoinedInline, admin.StackedInline):
     verbose_name_plural = "source articles, with the passage that reports the event"
 
 
-class EventTagInline(JoinedInline, admin.TabularInline):
+class EventTagInline(LockedInline, JoinedInline, admin.TabularInline):
     model = TaggedEvent
     joined = ("content_object", "tag")
     fk_name = "content_object"
@@ -483,7 +491,7 @@ class EventParticipantAdmin(HistoryAdmin):
 # --------------------------------------------------------------------------
 
 
-class TagAliasInline(admin.TabularInline):
+class TagAliasInline(LockedInline, admin.TabularInline):
     model = TagAlias
     extra = 0
     fields = ("name",)
@@ -496,9 +504,10 @@ class TagAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Tag.save() makes the slug from the name, Arabic letters included.
-        self.fields["slug"].required = False
-        self.fields["slug"].help_text = "Made from the name when left empty."
+        # Tag.save() makes the slug from the name, Arabic letters included; a read-only page has no field.
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Made from the name when left empty."
 
 
 @admin.register(Tag)

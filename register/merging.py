@@ -17,13 +17,11 @@ from .text import normalize_name
 
 def _save(instance, user) -> None:
     instance._history_user = user
-    instance._register_curation = True  # re-pointing a link is not annotating the article
     instance.save()
 
 
 def _delete(instance, user) -> None:
     instance._history_user = user
-    instance._register_curation = True
     instance.delete()
 
 

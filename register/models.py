@@ -15,8 +15,9 @@ from django.db.models.functions import Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
-from taggit.models import TagBase, TaggedItemBase
+from taggit.models import NaturalKeyManager, TagBase, TaggedItemBase
 
+from .guard import GuardedModel, GuardedQuerySet
 from .text import make_slug, normalize_name, unique_slug
 
 
@@ -55,10 +56,15 @@ def tag_url(script_prefix: str, slug: str) -> str:
 # --------------------------------------------------------------------------
 
 
-class Tag(TagBase):
+class TaggitManager(NaturalKeyManager.from_queryset(GuardedQuerySet)):
+    """taggit's manager (loading by natural key) over querysets whose writes obey the matrix."""
+
+
+class Tag(GuardedModel, TagBase):
     """A keyword. Names are unique whatever their case; slugs keep Arabic letters."""
 
     history = HistoricalRecords()
+    objects = TaggitManager()
 
     class Meta:
         verbose_name = "tag"
@@ -78,7 +84,7 @@ class Tag(TagBase):
         return tag_url(get_script_prefix(), self.slug)
 
 
-class TagAlias(models.Model):
+class TagAlias(GuardedModel):
     """Another spelling of a tag, kept when duplicates are merged."""
 
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
@@ -86,6 +92,7 @@ class TagAlias(models.Model):
     name_key = models.CharField(max_length=100, editable=False, db_index=True)
 
     history = HistoricalRecords()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "tag alias"
@@ -101,11 +108,12 @@ class TagAlias(models.Model):
         super().save(*args, **kwargs)
 
 
-class TaggedEvent(TaggedItemBase):
+class TaggedEvent(GuardedModel, TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="event_links")
     content_object = models.ForeignKey("Event", on_delete=models.CASCADE, related_name="tag_links")
 
     history = HistoricalRecords()
+    objects = TaggitManager()
 
     class Meta:
         verbose_name = "event tag"
@@ -131,14 +139,14 @@ class ActorKind(models.TextChoices):
     OTHER = "other", "other"
 
 
-class ActorQuerySet(models.QuerySet):
+class ActorQuerySet(GuardedQuerySet):
     def matching(self, name: str):
         """Actors whose name or any alias is spelled like `name`."""
         key = normalize_name(name)
         return self.filter(Q(name_key=key) | Q(aliases__name_key=key)).distinct()
 
 
-class Actor(models.Model):
+class Actor(GuardedModel):
     name = models.CharField(max_length=200, help_text="The canonical name readers see.")
     slug = models.SlugField(max_length=100, allow_unicode=True, blank=True, db_index=False)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
@@ -181,7 +189,7 @@ class Actor(models.Model):
         return [self.name, *(alias.name for alias in self.aliases.all())]
 
 
-class ActorAlias(models.Model):
+class ActorAlias(GuardedModel):
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
@@ -189,6 +197,7 @@ class ActorAlias(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     history = HistoricalRecords()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "actor alias"
@@ -206,7 +215,7 @@ class ActorAlias(models.Model):
         super().save(*args, **kwargs)
 
 
-class Affiliation(models.Model):
+class Affiliation(GuardedModel):
     """One actor's tie to another over a period: Haftar commands the LNA from 2014."""
 
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="affiliations")
@@ -218,6 +227,7 @@ class Affiliation(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["actor", "start_date"]
@@ -256,13 +266,13 @@ class GeoPrecision(models.TextChoices):
     REGION = "region", "only the wider region"
 
 
-class PlaceQuerySet(models.QuerySet):
+class PlaceQuerySet(GuardedQuerySet):
     def matching(self, name: str):
         key = normalize_name(name)
         return self.filter(Q(name_key=key) | Q(aliases__name_key=key)).distinct()
 
 
-class Place(models.Model):
+class Place(GuardedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, allow_unicode=True, blank=True, db_index=False)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
@@ -325,13 +335,14 @@ class Place(models.Model):
         return " > ".join(p.name for p in [*reversed(self.ancestors()), self])
 
 
-class PlaceAlias(models.Model):
+class PlaceAlias(GuardedModel):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
     language = models.CharField(max_length=12, blank=True)
 
     history = HistoricalRecords()
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "place alias"
@@ -432,7 +443,7 @@ class Verification(models.TextChoices):
     CONTESTED = "contested", "contested"
 
 
-class EventQuerySet(models.QuerySet):
+class EventQuerySet(GuardedQuerySet):
     def in_period(self, start=None, end=None):
         """Events that overlap the period from `start` to `end` (either may be open)."""
         qs = self
@@ -464,7 +475,7 @@ class EventManager(models.Manager.from_queryset(EventQuerySet)):
         return cache.built_once("public-events", vendor, lambda: super(EventManager, self).public())
 
 
-class Event(models.Model):
+class Event(GuardedModel):
     title = models.CharField(max_length=255)
     slug = models.SlugField(max_length=100, allow_unicode=True, blank=True, db_index=False)
     event_type = models.CharField("type", max_length=30, choices=EventType.choices)
@@ -552,7 +563,7 @@ class ParticipantRole(models.TextChoices):
     PARTICIPANT = "participant", "participant"
 
 
-class EventParticipant(models.Model):
+class EventParticipant(GuardedModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
     side = models.CharField(max_length=15, choices=ParticipantSide.choices, default=ParticipantSide.ACTOR_1)
@@ -563,6 +574,7 @@ class EventParticipant(models.Model):
 
     # The date is the event's, whose own history keeps it.
     history = HistoricalRecords(excluded_fields=["event_start"])
+    objects = GuardedQuerySet.as_manager()
 
     class Meta:
         ordering = ["event", "side", "actor__name"]
