@@ -1193,7 +1193,7 @@ class ProvenanceRecordAdmin(ReadOnlyRecord, HistoryAdmin):
 
 
 @admin.register(OriginalFile)
-class OriginalFileAdmin(ReadOnlyRecord, admin.ModelAdmin):
+class OriginalFileAdmin(NulSafeAdminMixin, ReadOnlyRecord, admin.ModelAdmin):
     list_display = ("file_name", "article", "size", "sha256", "received_at")
     list_select_related = ("article",)
     search_fields = ("file_name", "sha256", "article__title")
@@ -1246,7 +1246,11 @@ class TaggedArticleAdmin(HistoryAdmin):
 
 
 # The admins of Django's accounts and of django-axes (sign-in attempts and logs), with the same care.
+# django-axes' "clean up expired attempts" reads a sign-in's own request attributes, which an admin
+# request lacks (a 500); expired locks lift by themselves, and a publisher lifts one by deleting it.
+_OWN_ATTRIBUTES = {AccessAttempt: {"actions": []}}
 for _model in (User, Group, AccessAttempt, AccessLog, AccessFailureLog):
     _their_admin = type(admin.site._registry[_model])
     admin.site.unregister(_model)
-    admin.site.register(_model, type(_their_admin.__name__, (NulSafeAdminMixin, _their_admin), {}))
+    _attributes = _OWN_ATTRIBUTES.get(_model, {})
+    admin.site.register(_model, type(_their_admin.__name__, (NulSafeAdminMixin, _their_admin), _attributes))

@@ -1030,7 +1030,7 @@ class ArticlePlace(ArticleAnnotation):
         return f"{self.article} mentions {self.place}"
 
 
-class ArticleEventQuerySet(models.QuerySet):
+class ArticleEventQuerySet(GuardedQuerySet):
     def with_readable_excerpts(self):
         """
         Each link with what readable_excerpt() needs: whether its article is shown as an

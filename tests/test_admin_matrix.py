@@ -9,6 +9,7 @@ import datetime
 import types
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Status, TaggedArticle
+from articles.models import OriginalFile, Status, TaggedArticle
 from register.models import ActorAlias, Affiliation, PlaceAlias, Tag, TagAlias, TaggedEvent
 
 from .accounts import make_user
@@ -73,6 +74,37 @@ MATRIX = {
         "history": NONE_BUT_SUPERUSER,
         "redirect": REDIRECT,
     },
+    # Sign-in locks and their logs (django-axes): publishers read them and lift a lock by deleting it.
+    "axes.accessattempt": {
+        "changelist": (302, 403, 200, 200),
+        "add": (302, 403, 403, 403),
+        "change": (302, 403, 200, 200),
+        "delete": (302, 403, 200, 200),
+        "history": (302, 403, 200, 200),
+        "redirect": REDIRECT,
+        "POST delete": ("kept", "kept", "done", "done"),
+        "action delete_selected": ("kept", "kept", "done", "done"),
+    },
+    "axes.accessfailurelog": {
+        "changelist": (302, 403, 200, 200),
+        "add": (302, 403, 403, 403),
+        "change": (302, 403, 200, 200),
+        "delete": (302, 403, 403, 200),
+        "history": (302, 403, 200, 200),
+        "redirect": REDIRECT,
+        "POST delete": ("kept", "kept", "kept", "done"),
+        "action delete_selected": ("kept", "kept", "kept", "done"),
+    },
+    "axes.accesslog": {
+        "changelist": (302, 403, 200, 200),
+        "add": (302, 403, 403, 403),
+        "change": (302, 403, 200, 200),
+        "delete": (302, 403, 403, 200),
+        "history": (302, 403, 200, 200),
+        "redirect": REDIRECT,
+        "POST delete": ("kept", "kept", "kept", "done"),
+        "action delete_selected": ("kept", "kept", "kept", "done"),
+    },
     "auth.user": {
         "changelist": NONE_BUT_SUPERUSER,
         "add": NONE_BUT_SUPERUSER,
@@ -116,6 +148,16 @@ MATRIX = {
         "delete": (302, 403, 403, 403),
         "POST delete": PROTECTED,
         "action delete_selected": PROTECTED,
+    },
+    # The bytes of an imported file: shown to whoever may read the provenance, changed by no one.
+    "articles.originalfile": {
+        "changelist": OPEN,
+        "add": (302, 403, 403, 403),
+        "change": OPEN,
+        "delete": (302, 403, 403, 403),
+        "history": OPEN,
+        "redirect": REDIRECT,
+        "POST delete": PROTECTED,
     },
     "articles.articleactor": {
         **register_rows(),
@@ -235,6 +277,16 @@ def build_state(state: str):
         "register.tag": tag,
         "register.tagalias": TagAlias.objects.create(tag=tag, name=f"{state} keyword"),
         "register.taggedevent": TaggedEvent.objects.get(content_object=event),
+        "articles.originalfile": OriginalFile.objects.keep(
+            article=article, file_name=f"{state}.txt", content=article.body.encode()
+        ),
+        "axes.accessattempt": AccessAttempt.objects.create(
+            username=f"{state} user", ip_address="192.0.2.1", user_agent="test", failures_since_start=5
+        ),
+        "axes.accessfailurelog": AccessFailureLog.objects.create(
+            username=f"{state} user", ip_address="192.0.2.1", user_agent="test"
+        ),
+        "axes.accesslog": AccessLog.objects.create(username=f"{state} user", ip_address="192.0.2.1", user_agent="t"),
     }
 
 
