@@ -260,10 +260,6 @@ class ArticleQuerySet(GuardedQuerySet):
     def withdrawn(self):
         return self.filter(status=Status.WITHDRAWN)
 
-    def shown_in_full(self, at=None):
-        """Articles whose permission readers are shown (Article.current_permission) covers the full text."""
-        return self.filter(full_text_permitted(at))
-
     def with_excerpt_only(self, at=None):
         """Each article with `excerpt_only`: whether readers may see its excerpt (Article.excerpt) only."""
         return self.annotate(excerpt_only=models.ExpressionWrapper(~full_text_permitted(at), models.BooleanField()))

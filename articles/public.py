@@ -187,13 +187,6 @@ def descendant_ids(place_id: int, tree: dict[int, int | None] | None = None) -> 
     return found
 
 
-def place_has_public_content(place_ids: list[int]) -> bool:
-    return (
-        ArticlePlace.objects.filter(place__in=place_ids, article__in=public_article_ids()).exists()
-        or Event.objects.public().filter(place__in=place_ids).exists()
-    )
-
-
 def shown_place_ids() -> frozenset[int]:
     """
     Places with something public in them or below them, read once per editorial version:

@@ -70,12 +70,6 @@ class Links:
         return ranked[0] if ranked else None
 
 
-def _permission_rank(permission: RepublicationPermission) -> tuple:
-    standing = permission.article_id is None
-    excerpt = permission.scope != PermissionScope.FULL_TEXT
-    return (standing, excerpt, -permission.granted_on.toordinal(), -permission.pk)
-
-
 def _json(**columns) -> JSONObject:
     return JSONObject(**{name: F(path) for name, path in columns.items()})
 

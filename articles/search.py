@@ -39,7 +39,7 @@ from register.models import ActorAlias, EventParticipant, PlaceAlias
 from register.text import normalize_name
 
 from . import search_index
-from .models import ArticleActor, ArticleEvent, ArticlePlace
+from .models import ArticleActor, ArticlePlace
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
@@ -461,10 +461,6 @@ def search_events(events: QuerySet, query: str, names: Names | None = None) -> Q
     if names is None or places:
         condition |= Q(place__in=places)
     return events.filter(condition)
-
-
-def articles_reporting(events: QuerySet) -> Q:
-    return Q(Exists(ArticleEvent.objects.filter(article=OuterRef("pk"), event__in=events)))
 
 
 def snippet(text: str, query: str, *, width: int = 240) -> SafeString:
