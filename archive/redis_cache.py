@@ -1,9 +1,9 @@
 """
-Django's Redis cache, with one redis-py client per connection pool instead of one per call.
+Django's Redis cache, with one redis-py client per connection pool, not one per call.
 
 Django's RedisCacheClient.get_client() builds a redis.Redis for every cache operation, and each
-copies redis-py's table of some 170 response callbacks, upper-casing every name on the way: a
-tenth of the time a cached page takes to serve. A client takes a connection from its pool for
+copies redis-py's table of response callbacks, upper-casing every name on the way, which weighs
+on a cached page as much as serving it. A client takes a connection from its pool for
 each command and gives it back, so one client per pool serves every thread and every call; the
 pool itself already notices a fork and opens new connections in the child.
 """

@@ -144,10 +144,9 @@ def _database_from_url(url: str) -> dict:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend, with a health check that asks the server only when the socket has news.
         config["ENGINE"] = "archive.postgresql"
-        # Pages run short queries whose nested EXISTS the planner prices high: compiling
-        # them with JIT takes about a second, running them a few milliseconds. For the same
-        # reason it would start parallel workers for them, which at a million articles took
-        # 20 ms to start for a list by actor that runs in 3 ms alone.
+        # Pages run short queries whose nested EXISTS the planner prices high: it would
+        # compile them with JIT and start parallel workers for them, each costing far more
+        # than running the query alone.
         config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off -c max_parallel_workers_per_gather=0")
     return config
 

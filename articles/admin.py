@@ -673,7 +673,7 @@ class LinkedOnlyFilter(admin.RelatedFieldListFilter):
 class EstimatedCountPaginator(Paginator):
     """
     The unfiltered changelist counts from the table's statistics (PostgreSQL) or its
-    highest id (SQLite) instead of reading every article; a filtered one counts exactly.
+    highest id (SQLite), so the page never reads every article; a filtered one counts exactly.
     """
 
     exact_below = 10_000
@@ -745,7 +745,7 @@ class ArticleAdmin(HistoryAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    # Rendering each row's cells was half of the page's time: editors page through 50 at a time.
+    # Rendering each row's cells is much of the page's time: editors page through 50 at a time.
     list_per_page = 50
     list_select_related = ("publication",)
     search_fields = ("title", "slug", "standfirst", "byline", "original_title", "publication__name")

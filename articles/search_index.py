@@ -3,8 +3,8 @@ The stored full-text index of articles, one per database.
 
 PostgreSQL: a generated column holding the weighted document of
 articles.search (title A, standfirst B, body C) with a GIN index on it. Matching
-and ranking read the stored vector instead of parsing every body again, which
-costs a third of a millisecond per article.
+and ranking read the stored vector rather than parsing every body again for
+each search.
 
 SQLite: an FTS5 table over the same three columns, its content read from
 articles_article and kept in step by triggers, so that bulk inserts (the

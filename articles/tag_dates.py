@@ -108,8 +108,8 @@ def suspended(connection: BaseDatabaseWrapper):
     """
     Inside a transaction, for a bulk load that writes every link's date itself: the
     triggers are dropped and created again (without a backfill) when the block ends,
-    and a failure rolls both back. Running them for every row of a synthetic archive
-    of a million articles cost a lookup per link and an empty UPDATE per article.
+    and a failure rolls both back. Run for every row, they would cost a lookup per
+    link and an empty UPDATE per article of the load.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("the triggers can only be suspended inside a transaction")

@@ -294,8 +294,8 @@ class ArticleDetailView(DetailView):
 
         Two steps. The candidates, with how much each shares, come from the links alone
         (a popular actor has thousands); only those are then read, checked for being public
-        and ranked by the counts found. Counting each candidate's links again in the query
-        that reads them took as long as finding them (2 of 5 ms at 100,000 articles).
+        and ranked by the counts found, which are kept rather than counted again for each
+        candidate in the query that reads them.
         """
         actor_ids = [actor.pk for actor in article.links.actors]
         event_ids = [link.event_id for link in links]
@@ -325,7 +325,7 @@ class ArticleDetailView(DetailView):
             output_field=IntegerField(),
         )
         # From the ids, each asked whether it is public: SQLite, without statistics, would otherwise
-        # walk the status index of every public article and test each against the ids (15 ms at M).
+        # walk the status index of every public article and test each against the ids.
         return (
             Article.objects.filter(pk__in=[pk for pks in sharing.values() for pk in pks])
             .filter(Exists(public_articles().filter(pk=OuterRef("pk"))))
@@ -400,8 +400,8 @@ class EventDetailView(GoneMixin, DetailView):
         """
         The event's public reports, oldest first: a page's worth, and one more to know
         whether to link to them all. Asked of this one event directly: a sliced prefetch
-        numbers every report with a window function, whose SQL took longer to build than
-        the whole query took to run.
+        numbers every report with a window function, whose SQL costs more to build than
+        the query costs to run.
         """
         return list(
             ArticleEvent.objects.filter(visibility.public_article("article_id"), event=event)
@@ -424,7 +424,7 @@ class EventDetailView(GoneMixin, DetailView):
     def get_object(self, queryset=None):
         event = super().get_object(queryset)
         # The place and its ancestors, linked, from the places kept for this version. A place made
-        # since this request read the version is not among them: it is then read as before.
+        # since this request read the version is not among them: it is then read from the database.
         place = public.places_by_id().get(event.place_id) if event.place_id else None
         if place is not None:
             event.place = place
@@ -667,8 +667,7 @@ def named_items(hits: search.Hits, size: int) -> tuple[list[Named], list[Named],
     The public actors (with their other names), places and tags a search names, as the
     page shows them. Kept with the hits for the editorial version (search_view): every
     change to the register replaces it, and these rows cost two queries to read. Kept as
-    plain values: twenty actors with their aliases as model instances took half a
-    millisecond to unpickle on every search that names them.
+    plain values, which unpickle far faster than model instances with their aliases.
     """
     actors = places = tags = []
     if hits.actors:

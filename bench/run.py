@@ -58,8 +58,8 @@ DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 # Every page is loaded once per round, the pages in turn, and reported by its median round: a
 # machine's speed drifts by a fifth or more over a run, which single loads took for a page's own.
 # A page's share of another (of /healthz, of the list) is the median of its shares in each round,
-# the two loaded within a minute of each other: one page's good round and the other's bad one,
-# minutes apart, made a tag list that costs what the list costs measure anywhere from 76% to 99%.
+# the two loaded within a minute of each other, so that one page's good round is never set against
+# the other's bad one minutes apart.
 ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "5")))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -208,8 +208,7 @@ def choose_pages() -> list[Page]:
     actor = actors[-1]
     article = Article.objects.public().filter(event_links__isnull=False).order_by("-dated", "-id").only("slug").first()
     # The event page shows a page of its reports: the event is one with just more than a page of
-    # them, the newest such, so that the page holds as much at every size of archive. The newest
-    # article's event had 2 reports at M and 44 at L, and the two pages were not the same work.
+    # them, the newest such, so that the page holds as much at every size of archive.
     reports = (
         ArticleEvent.objects.filter(article__in=Article.objects.public())
         .values("event__slug", "event__start_date", "event")
@@ -227,8 +226,8 @@ def choose_pages() -> list[Page]:
     towns = Place.objects.filter(kind=PlaceKind.CITY, pk__in=[pk for pk, n in place_counts.items() if 5 <= n <= 100])
     selective = next((town.name.split()[-1] for town in towns.order_by("pk") if " " not in town.name), None)
     selective = selective or towns.order_by("pk").first().name.split()[-1]
-    # The first letters of a common name, the same at every size of archive: each size's own
-    # tenth actor gave "abde" at M (28 of 1,000 actors) and "ahme" at L (738 of 10,000; 196 of M's 1,000).
+    # The first letters of a common name, the same at every size of archive, so that both sizes
+    # are asked the same question.
     autocomplete = urlencode(
         {"app_label": "articles", "model_name": "articleactor", "field_name": "actor", "term": AUTOCOMPLETE_TERM}
     )

@@ -3,8 +3,8 @@ How each page's speed holds from one archive size to the next, the two measured 
 
     make bench-scale      # PostgreSQL: bench_m (100,000 articles) against bench_l (1,000,000)
 
-Two benchmark runs made apart compare the machine at two moments as much as the two archives: over
-the seven minutes of one run, the same page has lost a fifth of its req/s. Here both archives are
+Two benchmark runs made apart compare the machine at two moments as much as the two archives, as
+its speed drifts over minutes. Here both archives are
 served at once, each by its own gunicorn, and each page is loaded on the one and then on the other,
 seconds apart, in ROUNDS rounds (the first archive first in odd rounds, second in even ones); each
 side of a page is reported by its median round, and its change by the median of its changes in each

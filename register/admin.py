@@ -39,7 +39,7 @@ def on_changelist(model_admin, request) -> bool:
     """
     Whether the request is for the model's list, the one page that shows and sorts
     by the link counts. An autocomplete or a change form asks for none: counting every
-    link of each matching record there cost seconds in a grown archive.
+    link of each matching record there grows with the archive.
     """
     match = getattr(request, "resolver_match", None)
     opts = model_admin.model._meta
@@ -107,26 +107,22 @@ class NameKeySearchMixin(AutocompleteMixin):
     the aliases, which repeats a record per alias and needs a DISTINCT over every
     match before the page is cut. The first word and the normalised name are asked
     in one pass over each table: a term of one word, what an autocomplete mostly
-    gets, is then one set of ids, which the database joins to the records it sorts.
-    Asked as four sets, each tested against every record, "ahme" over 10,000 actors
-    read both tables four times (10 ms).
+    gets, is then one set of ids, which the database joins to the records it sorts,
+    rather than four sets each tested against every record.
 
     A word of one or two letters, what an editor's first keystrokes send, has no
     trigram for an index to find, so each table would be read whole; and it matches
-    much of the register. Such a term is asked of each record in name order instead,
+    much of the register. Such a term is asked of each record in name order,
     through the (name, id) index (migration 0007), until the page is full, against
-    the set of matching aliases. Among 10,000 actors, "a" took 9 ms where gathering
-    its 8,000 matches took 17, "ah" 9 ms where it took 16, and a pair of letters
-    that matches nothing the same 13 ms as before.
+    the set of matching aliases, so that a page costs less than gathering every match.
 
     An autocomplete shows the records whose name begins with the term first, then
     the other matches, each in name order: "ahme" offers Ahmed Maiteeq before
     Abdelhakim Ahmed al-Mismari, as a reader of the first letters expects. The first
     are read on their own, in name order (PostgreSQL walks the (name, id) index until
     the page is full), and the rest gathered only when the first do not fill the page:
-    the matches of a common term grow with the register ("ahme" matched 196 actors and
-    286 aliases among 1,000, and 738 and 1,100 among 10,000), and its leading names
-    fill an autocomplete's 20 at either size. The list in the admin keeps plain name
+    the matches of a common term grow with the register, and its leading names
+    fill an autocomplete's page at any size. The list in the admin keeps plain name
     order.
     """
 

@@ -6,9 +6,8 @@ changes, so bulk inserts, imports, restores and raw updates all keep it.
 
 With the index on (actor, side, role, event_start, event), an actor's page reads
 its first participations in display order straight from the index, however many
-events the actor took part in, where joining each participation to its event
-read every event of the archive to sort them (a hash join over 100,000 events at
-a million articles).
+events the actor took part in; joining each participation to its event would
+read every event of the archive to sort them.
 
 Migration register 0006 creates the triggers; ensure_triggers() (after every
 migrate) puts the SQLite ones back if a migration rebuilt one of the two tables.

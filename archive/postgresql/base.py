@@ -3,8 +3,8 @@ Django's PostgreSQL backend, with a health check that costs no round trip while
 the connection is quiet.
 
 With CONN_HEALTH_CHECKS, Django asks a kept connection `SELECT 1` before each
-request's first query: one more round trip on every request, which on a busy
-server of two cores was a tenth of a list page's time. A server that drops an
+request's first query: one more round trip on every request, which under load
+costs more than a list page's own query. A server that drops an
 idle connection (a restart, a terminated backend, an idle timeout) first sends
 it a message saying so, and then closes it: either way the socket has something
 to read. So an idle connection whose socket has nothing to read is taken as

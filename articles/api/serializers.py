@@ -76,7 +76,7 @@ class LinkSerializer(serializers.ModelSerializer):
     A link to an item, built in one step: its plain columns as they are, dates as
     ISO 8601, and the two addresses from the remembered slug routes. A list of
     articles carries about fifteen links each, and the generic path (a field
-    object and a URL resolution per value) was most of the page's time. A subclass
+    object and a URL resolution per value) would be most of the page's time. A subclass
     takes the generic path unless it names its own api_view; tests hold the two equal.
     """
 

@@ -70,7 +70,7 @@ def articles_for_api(articles, *, detail=False):
 
 def events_for_api(events):
     # Each of the page's links is asked whether its article is public: an IN over every public
-    # article is what SQLite would build first (560 ms at 100,000 articles).
+    # article is what SQLite would build first, and it grows with the archive.
     sources = (
         ArticleEvent.objects.filter(visibility.public_article("article_id"))
         .with_readable_excerpts()
